@@ -1,0 +1,51 @@
+"""Access rules: the single source of who may do what (plain Python, no Flask).
+
+- :func:`decide` answers for one actor, one action and (optionally) one resource
+  described by plain facts, returning a :class:`Decision` naming its rule;
+- ``catalogue`` lists every action and rule with stable ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policies.actor import Actor, Decision
+from policies.catalogue import ACTOR_LEVEL, PUBLIC_ACTIONS, RESOURCE_ACTIONS, RULES, Rule
+
+ROLE_NAMES = {"admin": "administrators"}
+
+
+def _allow(rule_id: str, reason: str = "") -> Decision:
+    return Decision(True, rule_id, reason or RULES[rule_id].text)
+
+
+def _deny(rule_id: str, reason: str = "") -> Decision:
+    return Decision(False, rule_id, reason or RULES[rule_id].text)
+
+
+def decide_actor_level(actor: Actor, action: str) -> Decision:
+    if action in PUBLIC_ACTIONS:
+        return Decision(True, "public", "Open to everyone.")
+    if actor.is_anonymous:
+        return _deny("authentication_required")
+    roles = ACTOR_LEVEL[action]
+    if not roles:
+        directory = action.split(":", maxsplit=1)[0] in {"organisation", "livc"}
+        rule_id = "authenticated_directory" if directory else "self_service"
+        return _allow(rule_id)
+    if any(actor.has_role(r) for r in roles):
+        return _allow("admin_only")
+    return _deny("admin_only")
+
+
+def decide(actor: Actor, action: str, resource: Any = None) -> Decision:
+    """Decide one action; resource-level actions are added by the case rules."""
+    if action in ACTOR_LEVEL or action in PUBLIC_ACTIONS:
+        return decide_actor_level(actor, action)
+    if actor.is_anonymous:
+        return _deny("authentication_required")
+    return _deny("no_relation", f"No rule grants {action}.")
+
+
+__all__ = ["ACTOR_LEVEL", "PUBLIC_ACTIONS", "RESOURCE_ACTIONS", "RULES", "Actor", "Decision",
+           "Rule", "decide"]

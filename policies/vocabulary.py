@@ -1,0 +1,41 @@
+"""Roles, organisation kinds and other closed vocabularies shared by the rules."""
+
+from __future__ import annotations
+
+ORGANISATION_KINDS = ("caw", "justice_centre", "vdab", "youth_welfare", "education",
+                      "mental_health", "municipality", "police", "prison", "other")
+
+# Roles that give a relation to case content (through the organisation or the LIVC).
+CASE_ROLES = ("reference_person", "case_worker")
+LIVC_ROLES = ("livc_chair", "livc_coordinator", "livc_member", "police_information_officer")
+# Roles that must never see case content and never combine with a case role.
+OVERSIGHT_ROLES = ("auditor", "dpo", "admin")
+ROLES = CASE_ROLES + LIVC_ROLES + OVERSIGHT_ROLES
+
+SECURITY_CLEARANCES = ("none", "confidential", "secret", "top_secret")
+REQUIRED_CLEARANCE = {"police_information_officer": "secret"}
+
+
+def clearance_at_least(actual: str, required: str) -> bool:
+    return SECURITY_CLEARANCES.index(actual) >= SECURITY_CLEARANCES.index(required)
+
+
+CASE_CONTEXTS = ("community", "detention", "after_detention", "youth_facility")
+RADICALISATION_PHASES = ("sensitivity", "group_membership", "action_preparation", "action",
+                         "unknown")
+INFORMING_STATUSES = ("informed", "not_informed")
+INFORMED_PARTIES = ("subject", "guardian")
+CONSENT_VALUES = ("given", "refused", "unknown")
+
+NOTE_COMPARTMENTS = ("internal", "police")
+DISCLOSURE_AUDIENCES = ("case_team", "livc")
+
+REFERRAL_KINDS = ("service", "coordination")
+SPHERES_OF_LIFE = ("psycho_social", "training_employment", "mental_health_addiction", "trauma",
+                   "social_context", "alternative_discourse", "judicial_follow_up")
+VOLUNTARY_SPHERES = SPHERES_OF_LIFE[:-1]
+
+AGENDA_REASONS = ("new", "review", "urgent")
+DECISIONS = ("start_programme", "continue", "adjust", "refer", "step_down", "close",
+             "no_livc_case")
+FEEDBACK_STATES = ("draft", "issued")

@@ -1,0 +1,263 @@
+"""Accounts: login and logout, users and roles (with separation of duties), tokens,
+sessions and password changes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from policies.actor import Actor
+from policies.vocabulary import (
+    CASE_ROLES,
+    LIVC_ROLES,
+    OVERSIGHT_ROLES,
+    REQUIRED_CLEARANCE,
+    clearance_at_least,
+)
+from referral import clock, errors, security
+from referral.accounts import passwords
+from referral.accounts.models import ApiToken, RoleAssignment, User, UserSession
+from referral.audit import chain
+from referral.organisations.models import Livc, LivcMember, Organisation
+
+LOCKOUT_AFTER = 5
+LOCKOUT_MAX_SECONDS = 15 * 60
+
+
+def _backoff_seconds(failures: int) -> int:
+    """Exponential back-off after the fifth failure, capped: never a permanent lockout."""
+    return int(min(LOCKOUT_MAX_SECONDS, 2 ** (failures - LOCKOUT_AFTER + 1)))
+
+
+def login(s: Session, username: str, password: str) -> User:
+    user = s.scalar(select(User).where(User.username == username))
+    now = clock.now()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        chain.record(s, security.actor_for(user), "auth:login", object_type="user",
+                     object_id=user.id, outcome="denied", rule="account_locked")
+        s.commit()
+        retry = int((user.locked_until - now).total_seconds()) + 1
+        raise errors.TooManyRequests("Too many failed logins; try again later.", retry)
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= LOCKOUT_AFTER:
+                user.locked_until = now + timedelta(seconds=_backoff_seconds(user.failed_logins))
+            chain.record(s, security.actor_for(user), "auth:login", object_type="user",
+                         object_id=user.id, outcome="denied",
+                         rule="bad_credentials" if ok is False else "inactive")
+        else:
+            chain.record(s, None, "auth:login", outcome="denied", rule="bad_credentials")
+        s.commit()  # the failure counts even though the request fails
+        raise errors.Unauthorized("Unknown username or wrong password.")
+    user.failed_logins = 0
+    user.locked_until = None
+    chain.record(s, security.actor_for(user), "auth:login", object_type="user",
+                 object_id=user.id)
+    return user
+
+
+def logout(s: Session, actor: Actor, session_row: UserSession | None) -> None:
+    if session_row is not None:
+        row = s.get(UserSession, session_row.id)
+        if row is not None and row.ended_at is None:
+            row.ended_at, row.end_reason = clock.now(), "logout"
+    chain.record(s, actor, "auth:logout", object_type="user", object_id=actor.user_id)
+
+
+def _validate_roles(s: Session, roles: list[dict[str, Any]], organisation_id: uuid.UUID,
+                    clearance: str) -> list[tuple[str, uuid.UUID | None]]:
+    pairs = list(dict.fromkeys((r["role"], r.get("livc_id")) for r in roles))
+    names = {r for r, _ in pairs}
+    oversight = names & set(OVERSIGHT_ROLES)
+    case_like = names & set(CASE_ROLES + LIVC_ROLES)
+    if oversight and (case_like or len(oversight) > 1):
+        raise errors.field_error(
+            "roles", "Separation of duties: administrators, auditors and DPOs hold no other "
+            "role (no case role, and not each other's).")
+    for role, livc_id in pairs:
+        if role in LIVC_ROLES:
+            if livc_id is None:
+                raise errors.field_error("roles", f"{role} needs a livc_id.")
+            if s.get(Livc, livc_id) is None:
+                raise errors.field_error("roles", f"Unknown LIVC {livc_id}.")
+            member = s.scalar(select(LivcMember.id).where(
+                LivcMember.livc_id == livc_id, LivcMember.organisation_id == organisation_id))
+            if member is None:
+                raise errors.field_error(
+                    "roles", f"{role}: the user's organisation is not a member of that LIVC.")
+        elif livc_id is not None:
+            raise errors.field_error("roles", f"{role} is not scoped to a LIVC; omit livc_id.")
+        required = REQUIRED_CLEARANCE.get(role)
+        if required and not clearance_at_least(clearance, required):
+            raise errors.field_error(
+                "security_clearance", f"{role} needs a security clearance of at least "
+                f"'{required}'.")
+    return pairs
+
+
+def create_user(s: Session, actor: Actor, data: dict[str, Any]) -> User:
+    if s.get(Organisation, data["organisation_id"]) is None:
+        raise errors.field_error("organisation_id", "Unknown organisation.")
+    if s.scalar(select(User.id).where(func.lower(User.username) == data["username"].lower())):
+        raise errors.field_error("username", "This username is taken.")
+    weak = passwords.problems(data["password"], data["username"])
+    if weak:
+        raise errors.ValidationFailed({"password": weak})
+    pairs = _validate_roles(s, data["roles"], data["organisation_id"],
+                            data["security_clearance"])
+    user = User(
+        username=data["username"], display_name=data["display_name"],
+        password_hash=passwords.hash_password(data["password"]),
+        organisation_id=data["organisation_id"], mfa_required=data["mfa_required"],
+        security_clearance=data["security_clearance"],
+        roles=[RoleAssignment(role=r, livc_id=lv) for r, lv in pairs],
+    )
+    s.add(user)
+    s.flush()
+    chain.record(s, actor, "user:create", object_type="user", object_id=user.id,
+                 purpose="roles: " + ",".join(sorted(r for r, _ in pairs)))
+    return user
+
+
+def get_user(s: Session, user_id: uuid.UUID) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        raise errors.NotFound("No such user.")
+    return user
+
+
+def list_users(s: Session, page: int, per_page: int, organisation_id: uuid.UUID | None
+               ) -> tuple[list[User], int]:
+    stmt = select(User)
+    if organisation_id:
+        stmt = stmt.where(User.organisation_id == organisation_id)
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = s.scalars(stmt.order_by(User.username).offset((page - 1) * per_page)
+                     .limit(per_page)).all()
+    return list(rows), total
+
+
+def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, Any],
+                expected_version: int | None) -> User:
+    user = get_user(s, user_id)
+    if expected_version is not None and expected_version != user.version:
+        raise errors.Conflict("The user was changed in the meantime.",
+                              current_version=user.version)
+    changes = []
+    end_reason = None
+    if "display_name" in data:
+        user.display_name = data["display_name"]
+        changes.append("display_name")
+    if "security_clearance" in data:
+        user.security_clearance = data["security_clearance"]
+        changes.append("security_clearance")
+    if "mfa_required" in data:
+        user.mfa_required = data["mfa_required"]
+        changes.append("mfa_required")
+    if "roles" in data or "security_clearance" in data:
+        wanted = data.get("roles")
+        current = [{"role": r.role, "livc_id": r.livc_id} for r in user.roles]
+        pairs = _validate_roles(s, current if wanted is None else wanted, user.organisation_id,
+                                user.security_clearance)
+        if wanted is not None and set(pairs) != {(r.role, r.livc_id) for r in user.roles}:
+            user.roles.clear()
+            s.flush()
+            user.roles.extend(RoleAssignment(role=r, livc_id=lv) for r, lv in pairs)
+            changes.append("roles")
+            end_reason = "roles_changed"
+    if "active" in data and data["active"] != user.active:
+        if actor.user_id == user.id and not data["active"]:
+            raise errors.field_error("active", "You cannot deactivate yourself.")
+        user.active = data["active"]
+        changes.append("active")
+        if not user.active:
+            end_reason = "deactivated"
+    if end_reason:
+        # Sessions and tokens carry the old rights: end them now, not at next login.
+        security.end_sessions_of(user.id, end_reason)
+    user.version  # noqa: B018 - load before flush so version_id_col compares
+    s.flush()
+    chain.record(s, actor, "user:update", object_type="user", object_id=user.id,
+                 purpose="changed: " + ",".join(changes) if changes else None)
+    return user
+
+
+def create_token(s: Session, actor: Actor, name: str, days: int) -> tuple[ApiToken, str]:
+    assert actor.user_id is not None
+    token = security.new_token("lr_")
+    row = ApiToken(user_id=actor.user_id, name=name, token_hash=security.token_hash(token),
+                   expires_at=clock.now() + timedelta(days=days))
+    s.add(row)
+    s.flush()
+    chain.record(s, actor, "token:create", object_type="api_token", object_id=row.id)
+    return row, token
+
+
+def list_tokens(s: Session, actor: Actor) -> list[ApiToken]:
+    return list(s.scalars(select(ApiToken).where(ApiToken.user_id == actor.user_id)
+                          .order_by(ApiToken.created_at.desc())))
+
+
+def revoke_token(s: Session, actor: Actor, token_id: uuid.UUID) -> None:
+    row = s.get(ApiToken, token_id)
+    if row is None or row.user_id != actor.user_id:
+        raise errors.NotFound("No such token.")
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+    chain.record(s, actor, "token:revoke", object_type="api_token", object_id=row.id)
+
+
+def list_sessions(s: Session, actor: Actor) -> list[UserSession]:
+    return list(s.scalars(select(UserSession).where(
+        UserSession.user_id == actor.user_id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.created_at.desc())))
+
+
+def end_session(s: Session, actor: Actor, session_id: uuid.UUID) -> None:
+    row = s.get(UserSession, session_id)
+    if row is None or row.user_id != actor.user_id or row.ended_at is not None:
+        raise errors.NotFound("No such session.")
+    row.ended_at, row.end_reason = clock.now(), "ended_by_user"
+    chain.record(s, actor, "session:end", object_type="session", object_id=row.id)
+
+
+def change_password(s: Session, actor: Actor, current: str, new: str,
+                    keep_session_id: uuid.UUID | None) -> None:
+    user = s.get(User, actor.user_id)
+    assert user is not None
+    if not passwords.verify(user.password_hash, current):
+        raise errors.field_error("current_password", "This is not your current password.")
+    weak = passwords.problems(new, user.username)
+    if weak:
+        raise errors.ValidationFailed({"new_password": weak})
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = clock.now()
+    security.end_sessions_of(user.id, "password_changed", except_id=keep_session_id)
+    chain.record(s, actor, "user:password_change", object_type="user", object_id=user.id)
+
+
+def create_admin(s: Session, username: str, password: str, organisation_name: str) -> User:
+    """Bootstrap the first administrator (CLI), with an operator organisation."""
+    weak = passwords.problems(password, username)
+    if weak:
+        raise errors.ValidationFailed({"password": weak})
+    if s.scalar(select(User.id).where(User.username == username)):
+        raise errors.field_error("username", "This username is taken.")
+    org = s.scalar(select(Organisation).where(Organisation.name == organisation_name))
+    if org is None:
+        org = Organisation(name=organisation_name, kind="other")
+        s.add(org)
+        s.flush()
+    user = User(username=username, display_name=username, organisation_id=org.id,
+                password_hash=passwords.hash_password(password),
+                roles=[RoleAssignment(role="admin")])
+    s.add(user)
+    s.flush()
+    chain.record(s, None, "user:create_admin", object_type="user", object_id=user.id)
+    return user

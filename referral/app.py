@@ -1,0 +1,165 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from referral import config as config_module
+from referral import db, errors, security
+
+log = logging.getLogger("referral")
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    settings = {**config_module.from_environment(), **(config or {})}
+    resolved = config_module.resolve(settings, Path(app.instance_path))
+    app.config.update(resolved)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=resolved["ENV"] == "production",
+        SESSION_COOKIE_NAME="livc_session",
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=resolved["MAX_CONTENT_LENGTH"],
+        TEMPLATES_AUTO_RELOAD=resolved["ENV"] == "development",
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    database = db.Database(app.config["DATABASE_URL"])
+    app.extensions["referral.db"] = database
+    from referral.audit import chain
+
+    chain.install(database.sessionmaker)
+    app.teardown_appcontext(db.close_session)
+
+    security.init_app(app)
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from referral.accounts.api import bp as accounts_api
+    from referral.health import bp as health
+    from referral.openapi import bp as openapi
+    from referral.organisations.api import bp as organisations_api
+    from referral.web import bp as web
+
+    for bp in (health, openapi, accounts_api, organisations_api, web):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from referral import cli
+
+    cli.register(app)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        ok = incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum()
+        g.request_id = incoming if ok else secrets.token_hex(8)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        h = response.headers
+        h["X-Request-ID"] = g.get("request_id", "")
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Referrer-Policy"] = "no-referrer"
+        h["X-Frame-Options"] = "DENY"
+        h["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config["ENV"] == "production":
+            h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        # Nothing this application serves may be kept by a browser or a proxy cache:
+        # almost every response carries case data or account data.
+        if not request.path.startswith("/static/"):
+            h["Cache-Control"] = "no-store"
+            h["Pragma"] = "no-cache"
+        return response
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best in {
+        "application/json", PROBLEM_MIMETYPE}
+
+
+def problem_response(problem: errors.Problem) -> Response:
+    response = jsonify(problem.body())
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_MIMETYPE
+    response.headers.update(problem.headers)
+    return response
+
+
+def _html_error(status: int, title: str, detail: str) -> Response:
+    html = render_template("error.html", status=status, title=title, detail=detail)
+    return Response(html, status=status, mimetype="text/html")
+
+
+_HTTP_TO_PROBLEM: dict[int, type[errors.Problem]] = {
+    400: errors.BadRequest, 401: errors.Unauthorized, 404: errors.NotFound,
+    409: errors.Conflict, 413: errors.PayloadTooLarge, 415: errors.UnsupportedMediaType,
+}
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(errors.Problem)
+    def _problem(exc: errors.Problem) -> Response:
+        if _wants_problem():
+            return problem_response(exc)
+        return _html_error(exc.status, exc.title, exc.detail)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Response:
+        problem = errors.Forbidden(
+            "The CSRF token is missing or invalid; send X-CSRF-Token (GET /api/v1/auth/csrf).",
+            rule="csrf_token_required")
+        return _problem(problem)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        cls = _HTTP_TO_PROBLEM.get(status)
+        if cls is not None:
+            problem: errors.Problem = cls(exc.description)
+        else:
+            problem = errors.Problem(exc.description)
+            problem.status, problem.title = status, exc.name
+            problem.slug = exc.name.lower().replace(" ", "-")
+        if status == 405 and isinstance(exc.valid_methods, list | tuple | set):  # type: ignore[attr-defined]
+            problem.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return _problem(problem)
+
+    @app.errorhandler(OperationalError)
+    def _database_down(exc: OperationalError) -> Response:
+        # Unreachable, restarting or locked beyond the busy timeout: retryable, not a bug.
+        log.warning("database unavailable in request %s", g.get("request_id"))
+        return _problem(errors.ServiceUnavailable("The database is not available; retry."))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # Log the type and request id only: exception text may quote personal data.
+        log.error("unhandled %s in request %s", type(exc).__name__, g.get("request_id"),
+                  exc_info=app.config["ENV"] == "development")
+        problem = errors.Problem(
+            f"Something went wrong on our side (request {g.get('request_id', '-')}).")
+        return _problem(problem)

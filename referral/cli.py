@@ -1,0 +1,91 @@
+"""``flask --app wsgi ...`` commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from referral import db, errors, migrate
+
+db_cli = AppGroup("db", help="Database migrations (Alembic).")
+users_cli = AppGroup("users", help="Accounts.")
+demo_cli = AppGroup("demo", help="Demo data for development.")
+
+
+def _url() -> str:
+    url: str = current_app.config["DATABASE_URL"]
+    return url
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    migrate.upgrade(_url(), revision)
+    click.echo(f"database at {migrate.current_revision(db.database().engine)}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    migrate.downgrade(_url(), revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the applied and the head revision."""
+    click.echo(f"current: {migrate.current_revision(db.database().engine)}")
+    click.echo(f"head:    {migrate.head_revision(_url())}")
+
+
+@users_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--password", required=True, help="At least 12 characters, not a common one.")
+@click.option("--organisation", default="Platform operator", show_default=True)
+def create_admin(username: str, password: str, organisation: str) -> None:
+    """Bootstrap an administrator account."""
+    from referral.accounts.services import create_admin as _create_admin
+
+    s = db.database().sessionmaker()
+    try:
+        user = _create_admin(s, username, password, organisation)
+        s.commit()
+    except errors.ValidationFailed as exc:
+        s.rollback()
+        for field, messages in exc.errors.items():
+            click.echo(f"error: {field}: {' '.join(messages)}", err=True)
+        sys.exit(2)
+    finally:
+        s.close()
+    click.echo(f"created admin {user.username} ({user.id})")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load a demo LIVC with its members and one user per role (development only)."""
+    from referral.demo import load
+
+    if current_app.config["ENV"] == "production":
+        click.echo("error: demo data is never loaded in production", err=True)
+        sys.exit(2)
+    s = db.database().sessionmaker()
+    try:
+        created = load(s)
+        s.commit()
+    finally:
+        s.close()
+    if not created:
+        click.echo("demo data already present")
+        return
+    click.echo("Demo accounts (development only; MFA exempt):")
+    for username, password, what in created:
+        click.echo(f"  {username:<14} {password}   {what}")
+
+
+def register(app: Flask) -> None:
+    for group in (db_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

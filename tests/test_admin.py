@@ -1,0 +1,109 @@
+"""Administration: organisations, LIVCs, users and roles, separation of duties."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.helpers import assert_problem
+
+
+def test_reference_person_cannot_use_admin_endpoints(world):
+    world.user("cato", "CAW Gent", ["reference_person"])
+    api = world.login("cato")
+    org_id = world.orgs["CAW Gent"].id
+    for method, url, body in [
+        ("post", "/api/v1/organisations", {"name": "X", "kind": "caw"}),
+        ("post", "/api/v1/livcs", {"name": "L", "municipality_nis": "44021"}),
+        ("post", "/api/v1/users", {"username": "eve", "display_name": "Eve",
+                                   "password": PASSWORD, "organisation_id": str(org_id)}),
+        ("get", "/api/v1/users", None),
+    ]:
+        r = getattr(api, method)(url, json=body) if body else getattr(api, method)(url)
+        assert_problem(r, 403, rule="admin_only")
+
+
+def test_admin_creates_organisation_livc_and_users(world, admin):
+    caw = admin.post("/api/v1/organisations", json={"name": "CAW Gent", "kind": "caw"})
+    assert caw.status_code == 201
+    police = admin.post("/api/v1/organisations", json={"name": "PZ Gent", "kind": "police"})
+    livc = admin.post("/api/v1/livcs", json={
+        "name": "LIVC Gent", "municipality_nis": ["44021"],
+        "member_organisation_ids": [caw.get_json()["id"], police.get_json()["id"]]})
+    assert livc.status_code == 201, livc.get_json()
+    body = livc.get_json()
+    assert body["municipality_nis"] == ["44021"]
+    assert body["review_interval_days"] == 90
+    assert {m["organisation_name"] for m in body["members"]} == {"CAW Gent", "PZ Gent"}
+    assert all(m["invited_by_user_id"] for m in body["members"])
+    user = admin.post("/api/v1/users", json={
+        "username": "pieter", "display_name": "Pieter", "password": PASSWORD,
+        "organisation_id": police.get_json()["id"], "security_clearance": "secret",
+        "roles": [{"role": "police_information_officer", "livc_id": body["id"]}]})
+    assert user.status_code == 201, user.get_json()
+    assert user.get_json()["roles"] == [{"role": "police_information_officer",
+                                         "livc_id": body["id"]}]
+    assert world.login("pieter").get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.parametrize("roles", [
+    [{"role": "auditor"}, {"role": "reference_person"}],
+    [{"role": "admin"}, {"role": "case_worker"}],
+    [{"role": "admin"}, {"role": "auditor"}],
+])
+def test_separation_of_duties(world, admin, roles):
+    org = world.org("CAW Gent")
+    r = admin.post("/api/v1/users", json={
+        "username": "mixed", "display_name": "Mixed", "password": PASSWORD,
+        "organisation_id": str(org.id), "roles": roles})
+    body = assert_problem(r, 422)
+    assert "roles" in body["errors"]
+
+
+def test_police_officer_needs_secret_clearance(world, admin):
+    world.org("PZ Gent", "police")
+    livc = world.make_livc(members=("PZ Gent",))
+    r = admin.post("/api/v1/users", json={
+        "username": "pieter", "display_name": "Pieter", "password": PASSWORD,
+        "organisation_id": str(world.orgs["PZ Gent"].id), "security_clearance": "confidential",
+        "roles": [{"role": "police_information_officer", "livc_id": str(livc.id)}]})
+    assert "security_clearance" in assert_problem(r, 422)["errors"]
+
+
+def test_livc_role_needs_membership_and_livc(world, admin):
+    world.org("CAW Gent")
+    livc = world.make_livc(members=())
+    org_id = str(world.orgs["CAW Gent"].id)
+    base = {"username": "member1", "display_name": "M", "password": PASSWORD,
+            "organisation_id": org_id}
+    r = admin.post("/api/v1/users", json={**base, "roles": [{"role": "livc_member"}]})
+    assert "roles" in assert_problem(r, 422)["errors"]
+    r = admin.post("/api/v1/users", json={
+        **base, "roles": [{"role": "livc_member", "livc_id": str(livc.id)}]})
+    assert "roles" in assert_problem(r, 422)["errors"]
+
+
+def test_weak_passwords_are_refused(world, admin):
+    org = world.org("CAW Gent")
+    for pw in ["short", "password1234", "welkom123"]:
+        r = admin.post("/api/v1/users", json={
+            "username": "weak", "display_name": "W", "password": pw,
+            "organisation_id": str(org.id)})
+        assert "password" in assert_problem(r, 422)["errors"]
+
+
+def test_stale_version_on_user_update_is_409(world, admin):
+    user = world.user("cato", "CAW Gent", ["reference_person"])
+    r = admin.patch(f"/api/v1/users/{user.id}", json={"display_name": "Cato B", "version": 1})
+    assert r.status_code == 200
+    assert r.headers["ETag"] == '"v2"'
+    r = admin.patch(f"/api/v1/users/{user.id}", json={"display_name": "Cato C"},
+                    headers={"If-Match": '"v1"'})
+    body = assert_problem(r, 409)
+    assert body["current_version"] == 2
+
+
+def test_duplicate_names_are_422(admin):
+    assert admin.post("/api/v1/organisations", json={"name": "A", "kind": "caw"}).status_code == 201
+    r = admin.post("/api/v1/organisations", json={"name": "A", "kind": "vdab"})
+    assert "name" in assert_problem(r, 422)["errors"]

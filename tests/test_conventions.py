@@ -1,0 +1,84 @@
+"""API conventions: problem+json for every error, strict input, limits, health."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.helpers import assert_problem
+
+
+def test_malformed_json_is_400(admin):
+    r = admin.post("/api/v1/organisations", data="{not json",
+                   headers={"Content-Type": "application/json"})
+    assert_problem(r, 400)
+
+
+def test_non_json_body_is_415(admin):
+    r = admin.post("/api/v1/organisations", data="name=x", content_type="text/plain")
+    assert_problem(r, 415)
+
+
+def test_unknown_field_is_422_naming_it(admin):
+    r = admin.post("/api/v1/organisations", json={"name": "A", "kind": "caw", "owner": "me"})
+    assert assert_problem(r, 422)["errors"] == {"owner": ["Unknown field."]}
+
+
+def test_bad_enum_is_422(admin):
+    r = admin.post("/api/v1/organisations", json={"name": "A", "kind": "secret_service"})
+    assert "kind" in assert_problem(r, 422)["errors"]
+
+
+def test_json_array_body_is_422(admin):
+    assert_problem(admin.post("/api/v1/organisations", json=[1, 2]), 422)
+
+
+def test_oversized_body_is_413(admin):
+    big = {"name": "A" * (1024 * 1024 + 10), "kind": "caw"}
+    assert_problem(admin.post("/api/v1/organisations", json=big), 413)
+
+
+def test_unknown_object_is_404_problem(admin):
+    assert_problem(admin.get(f"/api/v1/organisations/{uuid.uuid4()}"), 404)
+    assert_problem(admin.get("/api/v1/no-such-thing"), 404)
+
+
+def test_wrong_method_is_405_problem(admin):
+    r = admin.client.put("/api/v1/organisations")
+    assert_problem(r, 405)
+
+
+def test_pagination_shape_and_limit(world, admin):
+    for i in range(3):
+        world.org(f"Org {i}")
+    body = admin.get("/api/v1/organisations?per_page=2&page=2").get_json()
+    assert body["page"] == 2
+    assert body["per_page"] == 2
+    assert body["total"] == 4
+    assert len(body["items"]) == 2
+    assert "per_page" in assert_problem(admin.get("/api/v1/organisations?per_page=201"),
+                                        422)["errors"]
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    r = client.get("/readyz")
+    assert r.status_code == 200
+    assert r.get_json()["status"] == "ready"
+
+
+def test_security_headers_on_api_and_html(client):
+    for url in ("/api/v1/me", "/login"):
+        h = client.get(url).headers
+        assert h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
+        assert "unsafe-inline" not in h["Content-Security-Policy"]
+        assert h["Cache-Control"] == "no-store"
+        assert "Server" not in h or "Werkzeug" not in h["Server"]
+
+
+def test_error_pages_do_not_leak_internals(world, admin):
+    r = admin.get("/api/v1/users/not-a-uuid")
+    body = assert_problem(r, 404)
+    assert "Traceback" not in r.get_data(as_text=True)
+    assert "sqlalchemy" not in body["detail"].lower()
