@@ -28,14 +28,10 @@ def decide_actor_level(actor: Actor, action: str) -> Decision:
         return Decision(True, "public", "Open to everyone.")
     if actor.is_anonymous:
         return _deny("authentication_required")
-    roles = ACTOR_LEVEL[action]
-    if not roles:
-        directory = action.split(":", maxsplit=1)[0] in {"organisation", "livc"}
-        rule_id = "authenticated_directory" if directory else "self_service"
+    roles, rule_id = ACTOR_LEVEL[action]
+    if not roles or any(actor.has_role(r) for r in roles):
         return _allow(rule_id)
-    if any(actor.has_role(r) for r in roles):
-        return _allow("admin_only")
-    return _deny("admin_only")
+    return _deny(rule_id)
 
 
 def decide(actor: Actor, action: str, resource: Any = None) -> Decision:

@@ -32,24 +32,27 @@ _RULES = (
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
 
 # Actions decided from the actor alone (no resource): routes check them up front.
-ACTOR_LEVEL: dict[str, tuple[str, ...]] = {
-    # action: roles that may (any one suffices); () means any authenticated user
-    "organisation:create": ("admin",),
-    "organisation:update": ("admin",),
-    "organisation:list": (),
-    "organisation:read": (),
-    "livc:create": ("admin",),
-    "livc:update": ("admin",),
-    "livc:list": (),
-    "livc:read": (),
-    "user:create": ("admin",),
-    "user:update": ("admin",),
-    "user:list": ("admin",),
-    "user:read": ("admin",),
-    "self:read": (),
-    "session:manage": (),
-    "token:manage": (),
-    "auth:logout": (),
+# action: (roles of which any one suffices -- () means any authenticated user, rule id)
+ACTOR_LEVEL: dict[str, tuple[tuple[str, ...], str]] = {
+    "organisation:create": (("admin",), "admin_only"),
+    "organisation:update": (("admin",), "admin_only"),
+    "organisation:list": ((), "authenticated_directory"),
+    "organisation:read": ((), "authenticated_directory"),
+    "livc:create": (("admin",), "admin_only"),
+    "livc:update": (("admin",), "admin_only"),
+    "livc:list": ((), "authenticated_directory"),
+    "livc:read": ((), "authenticated_directory"),
+    "user:create": (("admin",), "admin_only"),
+    "user:update": (("admin",), "admin_only"),
+    "user:list": (("admin",), "admin_only"),
+    "user:read": (("admin",), "admin_only"),
+    "self:read": ((), "self_service"),
+    "session:manage": ((), "self_service"),
+    "token:manage": ((), "self_service"),
+    "auth:logout": ((), "self_service"),
+    "audit:search": (("auditor",), "auditor_only"),
+    "audit:verify": (("auditor",), "auditor_only"),
+    "audit:checkpoint": (("auditor", "admin"), "auditor_only"),
 }
 
 # Actions decided per object (case, note, referral, ...): see policies.cases.

@@ -1,0 +1,1 @@
+"""Identity: national numbers, pseudonyms and the encrypted vault."""
