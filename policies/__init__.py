@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from policies.actor import Actor, Decision
+from policies.cases import decide_case, decide_note, decide_referral
 from policies.catalogue import ACTOR_LEVEL, PUBLIC_ACTIONS, RESOURCE_ACTIONS, RULES, Rule
+from policies.facts import CaseFacts, NoteFacts, ReferralFacts
+from policies.scopes import scope
 
 ROLE_NAMES = {"admin": "administrators"}
 
@@ -35,13 +38,19 @@ def decide_actor_level(actor: Actor, action: str) -> Decision:
 
 
 def decide(actor: Actor, action: str, resource: Any = None) -> Decision:
-    """Decide one action; resource-level actions are added by the case rules."""
+    """Decide one action for one actor on one resource (described by plain facts)."""
     if action in ACTOR_LEVEL or action in PUBLIC_ACTIONS:
         return decide_actor_level(actor, action)
     if actor.is_anonymous:
         return _deny("authentication_required")
+    if isinstance(resource, CaseFacts):
+        return decide_case(actor, action, resource)
+    if isinstance(resource, NoteFacts):
+        return decide_note(actor, action, resource)
+    if isinstance(resource, ReferralFacts):
+        return decide_referral(actor, action, resource)
     return _deny("no_relation", f"No rule grants {action}.")
 
 
 __all__ = ["ACTOR_LEVEL", "PUBLIC_ACTIONS", "RESOURCE_ACTIONS", "RULES", "Actor", "Decision",
-           "Rule", "decide"]
+           "Rule", "decide", "scope"]

@@ -27,6 +27,49 @@ _RULES = (
          "Administrators, auditors and DPOs never read case content (separation of duties)."),
     Rule("auditor_only", "Only auditors search and verify the audit trail."),
     Rule("no_relation", "Without a relation to the case it does not exist for you (404)."),
+    Rule("case_role_required", "Only reference persons and case workers register cases."),
+    Rule("owner_organisation", "Users with a case role in the owner organisation read the case "
+         "header."),
+    Rule("case_coordinator", "Users with a case role in the coordinating organisation read the "
+         "case header."),
+    Rule("accepted_partner", "Organisations with an accepted or active referral read the case "
+         "header (and re-identify: they meet the person)."),
+    Rule("livc_consultation", "The case LIVC's chair, coordinator, members and police "
+         "information officer read the header while the case is proposed, in guidance or in "
+         "aftercare."),
+    Rule("offered_referral_reduced", "Recipients of an offered referral see a reduced header "
+         "(pseudonym, age band, municipality, purpose) and no notes."),
+    Rule("break_glass", "A reference person without a relation may read the header for 24 h "
+         "after a reasoned break-glass; never a secrecy compartment."),
+    Rule("owner_or_coordinator", "The owner organisation and the case coordinator manage, "
+         "update and refer the case."),
+    Rule("owner_reference_person", "The owner organisation's reference persons propose the "
+         "case, re-identify and read its access log."),
+    Rule("livc_chair_or_coordinator", "LIVC decisions are recorded by the LIVC's chair or "
+         "coordinator."),
+    Rule("livc_chair_on_agenda", "The LIVC chair re-identifies a case on one of their "
+         "meeting agendas."),
+    Rule("reidentify_care_relation", "Re-identification needs a care relation."),
+    Rule("case_team_only", "Only the case team writes internal notes; only the police "
+         "information officer writes police notes."),
+    Rule("author_organisation", "An internal note is read by its author organisation's users "
+         "on the case."),
+    Rule("police_compartment", "A police note is read by police information officers and the "
+         "LIVC chair."),
+    Rule("disclosed_case_team", "A note disclosed to the case team is read by the case team "
+         "while the disclosure stands."),
+    Rule("disclosed_livc", "A note disclosed to the LIVC is read by the chair and by attendees "
+         "who acknowledged secrecy for a meeting with the case on the agenda."),
+    Rule("secrecy_compartment", "Another organisation's secret, not disclosed to you."),
+    Rule("author_organisation_only", "Only the author organisation discloses a note or revokes "
+         "a disclosure."),
+    Rule("referral_party", "Sender, recipient and case owner see a referral."),
+    Rule("recipient_reference_person", "The recipient organisation's reference persons accept "
+         "or decline (an organisation inbox)."),
+    Rule("sender_organisation", "The sending organisation withdraws an offer."),
+    Rule("recipient_organisation", "The recipient organisation works an accepted referral."),
+    Rule("system_only", "Only the scheduled job expires referrals."),
+    Rule("no_rule", "No rule grants this action: denied by default."),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
@@ -50,13 +93,42 @@ ACTOR_LEVEL: dict[str, tuple[tuple[str, ...], str]] = {
     "session:manage": ((), "self_service"),
     "token:manage": ((), "self_service"),
     "auth:logout": ((), "self_service"),
+    "case:create": (("reference_person", "case_worker"), "case_role_required"),
+    "case:list": ((), "self_service"),
+    "referral:list": ((), "self_service"),
     "audit:search": (("auditor",), "auditor_only"),
     "audit:verify": (("auditor",), "auditor_only"),
     "audit:checkpoint": (("auditor", "admin"), "auditor_only"),
 }
 
 # Actions decided per object (case, note, referral, ...): see policies.cases.
-RESOURCE_ACTIONS: dict[str, str] = {}
+RESOURCE_ACTIONS: dict[str, str] = {
+    "case:read": "read a case header (reduced for offered referrals)",
+    "case:update": "change a case's informing status, consent, phase, coordinator",
+    "case:history": "read the pathway history",
+    "case:transitions": "list available transitions",
+    "case:diagram": "see the pathway diagram",
+    "case:transition": "fire a pathway transition (its permission decides who)",
+    "case:manage": "permission: owner/coordinator transitions",
+    "case:propose": "permission: propose to the LIVC",
+    "case:livc_decide": "permission: LIVC decisions",
+    "case:refer": "hand the case or a part of it to another organisation",
+    "case:reidentify": "reveal the identity, with a reason",
+    "case:access_log": "see who accessed the case",
+    "case:break_glass": "emergency header access without a relation",
+    "note:create": "write a note in one's own compartment",
+    "note:list": "list readable notes of a case",
+    "note:read": "read one note",
+    "note:disclose": "disclose a note to an audience",
+    "disclosure:revoke": "revoke a disclosure",
+    "referral:read": "read a referral",
+    "referral:transition": "accept, decline, withdraw, start, complete or end a referral",
+    "referral:decide": "permission: accept or decline",
+    "referral:withdraw": "permission: withdraw",
+    "referral:progress": "permission: start, complete, end",
+    "referral:expire": "permission: expiry (system)",
+    "partner_pathway:progress": "permission: move a partner pathway",
+}
 
 # Routes open to anonymous users: the explicit public allow-list.
 PUBLIC_ACTIONS = ("auth:login", "auth:csrf", "public:health", "public:openapi", "public:static",

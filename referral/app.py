@@ -54,12 +54,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from referral.accounts.api import bp as accounts_api
     from referral.audit.api import bp as audit_api
+    from referral.cases.api import bp as cases_api
     from referral.health import bp as health
     from referral.openapi import bp as openapi
     from referral.organisations.api import bp as organisations_api
     from referral.web import bp as web
 
-    for bp in (health, openapi, accounts_api, organisations_api, audit_api, web):
+    for bp in (health, openapi, accounts_api, organisations_api, cases_api, audit_api, web):
         app.register_blueprint(bp)
 
 

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from referral import db, errors, migrate
+from referral.identity.cli import keys_cli
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 users_cli = AppGroup("users", help="Accounts.")
@@ -87,5 +88,5 @@ def demo_load() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli):
+    for group in (db_cli, users_cli, demo_cli, keys_cli):
         app.cli.add_command(group)

@@ -182,8 +182,9 @@ def init_app(app: Flask) -> None:
         if request.routing_exception is not None:
             return  # 404/405 answer first; there is nothing to protect
         if request.method in UNSAFE_METHODS and not uses_bearer():
-            view = app.view_functions.get(request.endpoint or "")
-            if getattr(view, "csrf_exempt_when_anonymous", False) and not _has_session():
+            # An anonymous API request has no ambient credential for CSRF to ride on: it
+            # gets 401 from the route.  HTML forms (login included) always need the token.
+            if request.path.startswith("/api/") and not _has_session():
                 return
             csrf.protect()
 

@@ -46,7 +46,6 @@ def login(body: dict[str, Any]) -> Any:
     return establish_session(user)
 
 
-login.csrf_exempt_when_anonymous = True  # type: ignore[attr-defined]
 
 
 @route(bp, "/auth/logout", "POST", action="auth:logout", status=204,

@@ -1,0 +1,124 @@
+"""The same rules as ``policies.cases``, as SQL conditions for lists.
+
+``scope(actor, action, Model, now)`` returns a SQLAlchemy condition on
+``Model``; lists filter in SQL, never in Python after loading.  A property test
+holds every scope against :func:`policies.decide` object by object.  Related
+tables are reached through the model's metadata by name, so this module knows
+SQLAlchemy but not the application.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from policies.actor import Actor
+from policies.cases import LIVC_CASE_ROLES
+from policies.facts import LIVC_STATES, PARTNER_STATES
+from policies.vocabulary import CASE_ROLES
+
+
+def _tables(model: Any) -> Any:
+    return model.__table__.metadata.tables
+
+
+def _has_case_role(actor: Actor) -> bool:
+    return any(actor.has_role(r) for r in CASE_ROLES)
+
+
+def _referral_to_me(t: Any, case_id: Any, actor: Actor, states: tuple[str, ...]
+                    ) -> ColumnElement[bool]:
+    r = t["referrals"]
+    return exists().where(r.c.case_id == case_id, r.c.to_organisation_id == actor.organisation_id,
+                          r.c.state.in_(states))
+
+
+def _case_team(t: Any, cases: Any, actor: Actor) -> ColumnElement[bool]:
+    if not _has_case_role(actor):
+        return false()
+    return or_(cases.c.owner_organisation_id == actor.organisation_id,
+               cases.c.coordinator_organisation_id == actor.organisation_id,
+               _referral_to_me(t, cases.c.id, actor, PARTNER_STATES))
+
+
+def _livc(cases: Any, actor: Actor, roles: tuple[str, ...] = LIVC_CASE_ROLES
+          ) -> ColumnElement[bool]:
+    livcs = actor.livcs_with(*roles)
+    if not livcs:
+        return false()
+    return and_(cases.c.livc_id.in_(livcs), cases.c.state.in_(LIVC_STATES))
+
+
+def case_condition(actor: Actor, cases: Any, now: datetime, *, reduced: bool = True
+                   ) -> ColumnElement[bool]:
+    """Cases whose header the actor may read (``reduced``: offered referrals included)."""
+    if actor.is_anonymous:
+        return false()
+    t = cases.metadata.tables
+    bg = t["break_glass"]
+    parts: list[ColumnElement[bool]] = [
+        _case_team(t, cases, actor),
+        _livc(cases, actor),
+        exists().where(bg.c.case_id == cases.c.id, bg.c.user_id == actor.user_id,
+                       bg.c.expires_at > now),
+    ]
+    if reduced and _has_case_role(actor):
+        parts.append(_referral_to_me(t, cases.c.id, actor, ("offered",)))
+    return or_(*parts)
+
+
+def _acknowledged(t: Any, case_id: Any, actor: Actor) -> ColumnElement[bool]:
+    ack, agenda = t["secrecy_acknowledgements"], t["agenda_items"]
+    return exists().where(ack.c.user_id == actor.user_id, agenda.c.meeting_id == ack.c.meeting_id,
+                          agenda.c.case_id == case_id)
+
+
+def note_condition(actor: Actor, notes: Any) -> ColumnElement[bool]:
+    if actor.is_anonymous:
+        return false()
+    t = notes.metadata.tables
+    cases, disc = t["cases"], t["disclosures"]
+
+    def disclosed(audience: str) -> ColumnElement[bool]:
+        return exists().where(disc.c.note_id == notes.c.id, disc.c.audience == audience,
+                              disc.c.revoked_at.is_(None))
+
+    team = _case_team(t, cases, actor)
+    livc_chair = actor.livcs_with("livc_chair")
+    readable = or_(
+        and_(notes.c.compartment == "internal",
+             notes.c.author_organisation_id == actor.organisation_id, team),
+        and_(notes.c.compartment == "police",
+             _livc(cases, actor, ("police_information_officer", "livc_chair"))),
+        and_(disclosed("case_team"), team),
+        and_(disclosed("livc"), or_(
+            _livc(cases, actor, ("livc_chair",)) if livc_chair else false(),
+            and_(_livc(cases, actor), _acknowledged(t, cases.c.id, actor)))),
+    )
+    return exists(select(cases.c.id).where(cases.c.id == notes.c.case_id, readable))
+
+
+def referral_condition(actor: Actor, referrals: Any) -> ColumnElement[bool]:
+    if actor.is_anonymous or not _has_case_role(actor):
+        return false()
+    cases = referrals.metadata.tables["cases"]
+    org = actor.organisation_id
+    return or_(referrals.c.from_organisation_id == org, referrals.c.to_organisation_id == org,
+               exists().where(cases.c.id == referrals.c.case_id,
+                              cases.c.owner_organisation_id == org))
+
+
+def scope(actor: Actor, action: str, model: Any, now: datetime) -> ColumnElement[bool]:
+    """The SQL condition on ``model`` matching exactly what :func:`decide` allows."""
+    table = model.__table__
+    if action == "case:read":
+        return case_condition(actor, table, now)
+    if action == "note:read":
+        return note_condition(actor, table)
+    if action == "referral:read":
+        return referral_condition(actor, table)
+    if action == "audit:search":
+        return true() if actor.has_role("auditor") else false()
+    raise LookupError(f"no scope for {action}")

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from referral import db
+from referral.api import api_blueprint, expected_version, route
+from referral.cases import services
+from referral.cases.schemas import (
+    AccessLogOut,
+    AvailableTransitionOut,
+    BreakGlassOut,
+    CaseIn,
+    CaseOut,
+    CasePatch,
+    CaseQuery,
+    HistoryOut,
+    IdentityOut,
+    ReasonIn,
+    TransitionIn,
+)
+from referral.schemas import PageQuery
+from referral.security import current_actor
+
+bp = api_blueprint("cases")
+CASE = "/cases/<uuid:case_id>"
+
+
+@route(bp, "/cases", "POST", action="case:create", body=CaseIn, response=CaseOut, status=201,
+       summary="Register a pseudonymised case (signalled)")
+def create_case(body: dict[str, Any]) -> Any:
+    return services.register_case(db.session(), current_actor(), body)
+
+
+@route(bp, "/cases", "GET", action="case:list", query=CaseQuery, response=CaseOut,
+       paginated=True, summary="Cases this actor may see")
+def list_cases(query: dict[str, Any]) -> Any:
+    return services.list_cases(db.session(), current_actor(), query)
+
+
+@route(bp, CASE, "GET", action="case:read", response=CaseOut, statuses=(410,),
+       summary="A case header (never the identity)")
+def get_case(case_id: uuid.UUID) -> Any:
+    return services.read_case(db.session(), current_actor(), case_id)
+
+
+@route(bp, CASE, "PATCH", action="case:update", body=CasePatch, response=CaseOut,
+       statuses=(409,), summary="Update informing status, consent, phase, coordinator")
+def update_case(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return services.update_case(db.session(), current_actor(), case_id, body,
+                                expected_version(body))
+
+
+@route(bp, f"{CASE}/transitions", "GET", action="case:transitions",
+       response=AvailableTransitionOut, many=True,
+       summary="Transitions from the current state, for this actor")
+def list_transitions(case_id: uuid.UUID) -> Any:
+    return services.available_transitions(db.session(), current_actor(), case_id)
+
+
+@route(bp, f"{CASE}/transitions", "POST", action="case:transition", body=TransitionIn,
+       response=CaseOut, statuses=(409,), summary="Fire a pathway transition")
+def fire_transition(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return services.transition_case(db.session(), current_actor(), case_id, body,
+                                    expected_version(body))
+
+
+@route(bp, f"{CASE}/history", "GET", action="case:history", response=HistoryOut, many=True,
+       summary="The case's transitions with actor, time and reason")
+def case_history(case_id: uuid.UUID) -> Any:
+    return services.history(db.session(), current_actor(), case_id)
+
+
+@route(bp, f"{CASE}/break-glass", "POST", action="case:break_glass", body=ReasonIn,
+       response=BreakGlassOut, status=201,
+       summary="Emergency header access for 24 h, with a reason (flagged for auditors)")
+def break_glass(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return services.break_glass(db.session(), current_actor(), case_id, body["reason"])
+
+
+@route(bp, f"{CASE}/access-log", "GET", action="case:access_log", query=PageQuery,
+       response=AccessLogOut, paginated=True, summary="Who accessed this case")
+def access_log(case_id: uuid.UUID, query: dict[str, Any]) -> Any:
+    return services.access_log(db.session(), current_actor(), case_id, query["page"],
+                               query["per_page"])
+
+
+@route(bp, f"{CASE}/reidentify", "POST", action="case:reidentify", body=ReasonIn,
+       response=IdentityOut, summary="Reveal the identity, with a reason (audited)")
+def reidentify(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    if not body["reason"].strip():
+        from referral import errors
+
+        raise errors.field_error("reason", "Give a reason.")
+    return services.reidentify(db.session(), current_actor(), case_id, body["reason"])

@@ -1,0 +1,320 @@
+"""Cases: registration (pseudonymised), header reads, lists, updates, transitions,
+break-glass, access log and re-identification.  Every read is audited."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import workflows
+from policies.actor import Actor
+from policies.scopes import case_condition
+from referral import clock, errors, workflow_engine
+from referral.accounts.models import User
+from referral.audit import chain
+from referral.audit.models import AuditEvent
+from referral.authz import authorize
+from referral.calendar import add_working_days
+from referral.cases.guards import CASE_GUARDS
+from referral.cases.identity import age_band, age_on, parse_identity
+from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
+from referral.facts import case_facts, load_case
+from referral.identity.errors import KeyDestroyed
+from referral.identity.keys import create_data_key, load_data_key, ring_for
+from referral.identity.vault import decrypt_field, encrypt_field
+from referral.models_base import engine_set_state
+from referral.notifications.models import Notification
+from referral.organisations.models import Livc, LivcMember
+from referral.referrals.models import Referral
+
+REDUCED_FIELDS = ("id", "reference", "pseudonym", "age_band", "municipality_nis", "state",
+                  "livc_id")
+
+
+def _next_reference(s: Session, livc: Livc) -> str:
+    year = clock.now().year
+    counter = s.get(ReferenceCounter, (livc.id, year), with_for_update=True)
+    if counter is None:
+        counter = ReferenceCounter(livc_id=livc.id, year=year, last_number=0)
+        s.add(counter)
+    counter.last_number += 1
+    prefix = "".join(ch for ch in livc.name.upper().replace("LIVC", "") if ch.isalnum())[:8]
+    return f"{prefix or 'LIVC'}-{year}-{counter.last_number:04d}"
+
+
+def header(case: Case, rule: str, *, matches: int | None = None,
+           purpose: str | None = None) -> dict[str, Any]:
+    data = {c: getattr(case, c) for c in (
+        "id", "reference", "state", "version", "owner_organisation_id", "livc_id", "pathway",
+        "pathway_version", "coordinator_organisation_id", "coordinator_user_id", "context",
+        "phase", "municipality_nis", "age_band", "is_minor", "informing_status",
+        "informing_ground", "informed_party", "consent", "screening_due", "next_review_due",
+        "opened_at", "closed_at", "outcome", "retention_until")}
+    data["pseudonym"] = case.subject.pseudonym
+    data["access"], data["access_rule"] = "full", rule
+    if rule == "offered_referral_reduced":
+        data = {k: data[k] for k in REDUCED_FIELDS}
+        data["access"], data["access_rule"], data["purpose"] = "reduced", rule, purpose
+    if matches is not None:
+        data["matches"] = matches
+    return data
+
+
+def register_case(s: Session, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    livc = s.get(Livc, data["livc_id"])
+    if livc is None:
+        raise errors.field_error("livc_id", "Unknown LIVC.")
+    if not s.scalar(select(LivcMember.id).where(
+            LivcMember.livc_id == livc.id, LivcMember.organisation_id == actor.organisation_id)):
+        raise errors.field_error("livc_id", "Your organisation is not a member of this LIVC.")
+    if data.get("informing_status") == "not_informed" and not data.get("informing_ground"):
+        raise errors.field_error("informing_ground", "Give the legal ground for not informing.")
+    identity = parse_identity(data["identity"])
+    today = clock.now().date()
+    age = age_on(identity.birth_date, today)
+    is_minor = age is not None and age < 18
+    ring = ring_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    key_row, data_key = create_data_key(s, ring)
+    subject = Subject(id=uuid.uuid4(), pseudonym=identity.pseudonym)
+    subject.identity_ciphertext = encrypt_field(data_key, identity.plaintext, table="subjects",
+                                                column="identity", row_id=subject.id)
+    s.add(subject)
+    case = Case(
+        reference=_next_reference(s, livc), subject=subject, data_key_id=key_row.id,
+        livc_id=livc.id, owner_organisation_id=actor.organisation_id,
+        created_by_user_id=actor.user_id, context=data["context"], phase=data.get("phase"),
+        municipality_nis=data.get("municipality_nis") or livc.municipality_nis[0],
+        age_band=age_band(age), is_minor=is_minor,
+        informing_status=data.get("informing_status"),
+        informing_ground=data.get("informing_ground"),
+        informed_party=data.get("informed_party"), consent=data["consent"],
+        screening_due=add_working_days(today, 5),
+    )
+    engine_set_state(case, workflows.latest("disengagement").initial)
+    s.add(case)
+    s.flush()
+    workflow_engine.record_initial(s, actor, case, object_type="case", case_id=case.id)
+    matches = _record_matches(s, actor, case)
+    chain.record(s, actor, "case:create", object_type="case", object_id=case.id, case_id=case.id)
+    return header(case, "owner_organisation", matches=matches)
+
+
+def _record_matches(s: Session, actor: Actor, case: Case) -> int:
+    """Count other open cases of the same person; tell their holders, without content."""
+    others = s.execute(
+        select(Case.id, Case.owner_organisation_id).join(Subject, Case.subject_id == Subject.id)
+        .where(Subject.pseudonym == case.subject.pseudonym, Case.id != case.id,
+               Case._state != "closed")).all()
+    for other_id, owner_org in others:
+        s.add(CaseMatch(case_id=case.id, other_case_id=other_id))
+        s.add(CaseMatch(case_id=other_id, other_case_id=case.id))
+        for org_id, cid in ((owner_org, other_id), (actor.organisation_id, case.id)):
+            for user_id in s.scalars(_reference_persons(org_id)):
+                s.add(Notification(user_id=user_id, kind="match",
+                                   message="Another organisation is involved with the same "
+                                           "person.", link=f"/api/v1/matches?case_id={cid}"))
+        chain.record(s, actor, "case:match", object_type="case", object_id=other_id,
+                     case_id=case.id)
+    return len(others)
+
+
+def _reference_persons(org_id: uuid.UUID | None) -> Any:
+    from referral.accounts.models import RoleAssignment
+
+    return (select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.organisation_id == org_id, User.active.is_(True),
+                   RoleAssignment.role == "reference_person"))
+
+
+def _offered_purpose(s: Session, actor: Actor, case: Case) -> str | None:
+    return s.scalar(select(Referral.purpose).where(
+        Referral.case_id == case.id, Referral.to_organisation_id == actor.organisation_id,
+        Referral._state == "offered").limit(1))
+
+
+def read_case(s: Session, actor: Actor, case_id: uuid.UUID) -> dict[str, Any]:
+    case, _facts, decision = load_case(s, actor, case_id, "case:read")
+    chain.record(s, actor, "case:read", object_type="case", object_id=case.id, case_id=case.id,
+                 rule=decision.rule)
+    purpose = (_offered_purpose(s, actor, case)
+               if decision.rule == "offered_referral_reduced" else None)
+    return header(case, decision.rule, purpose=purpose)
+
+
+def list_cases(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    now = clock.now()
+    stmt = select(Case).where(case_condition(actor, Case.__table__, now))
+    if query.get("state"):
+        stmt = stmt.where(Case._state == query["state"])
+    if query.get("livc_id"):
+        stmt = stmt.where(Case.livc_id == query["livc_id"])
+    if query.get("review_overdue") is True:
+        stmt = stmt.where(Case.next_review_due < now.date())
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page, per_page = query["page"], query["per_page"]
+    rows = s.scalars(stmt.order_by(Case.opened_at.desc(), Case.id)
+                     .offset((page - 1) * per_page).limit(per_page)).all()
+    items = []
+    for case in rows:
+        facts = case_facts(s, case, now)
+        decision = authorize(actor, "case:read", facts)  # agrees with the scope (property test)
+        chain.record(s, actor, "case:read", object_type="case", object_id=case.id,
+                     case_id=case.id, rule=decision.rule, purpose="list")
+        items.append(header(case, decision.rule, purpose=(
+            _offered_purpose(s, actor, case)
+            if decision.rule == "offered_referral_reduced" else None)))
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def update_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
+                expected_version: int | None) -> dict[str, Any]:
+    case, _facts, decision = load_case(s, actor, case_id, "case:update", lock=True)
+    if expected_version is not None and expected_version != case.version:
+        raise errors.Conflict("The case was changed in the meantime.",
+                              current_version=case.version)
+    for field in ("phase", "context", "informing_status", "informing_ground", "informed_party",
+                  "consent"):
+        if field in data:
+            setattr(case, field, data[field])
+    if case.informing_status == "not_informed" and not case.informing_ground:
+        raise errors.field_error("informing_ground", "Give the legal ground for not informing.")
+    if "coordinator_user_id" in data:
+        uid = data["coordinator_user_id"]
+        if uid is not None:
+            user = s.get(User, uid)
+            if user is None or user.organisation_id not in {case.owner_organisation_id,
+                                                            case.coordinator_organisation_id}:
+                raise errors.field_error("coordinator_user_id", "Choose a user of the owner or "
+                                         "coordinating organisation.")
+            case.coordinator_organisation_id = user.organisation_id
+        case.coordinator_user_id = uid
+    case.updated_at = clock.now()
+    s.flush()
+    chain.record(s, actor, "case:update", object_type="case", object_id=case.id,
+                 case_id=case.id, rule=decision.rule,
+                 purpose="changed: " + ",".join(sorted(k for k in data if k != "version")))
+    return header(case, decision.rule)
+
+
+def transition_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
+                    expected_version: int | None, extra: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    case, facts, decision = load_case(s, actor, case_id, "case:read", lock=True)
+    if decision.rule == "offered_referral_reduced":
+        authorize(actor, "case:manage", facts, object_type="case", object_id=case.id,
+                  case_id=case.id)
+    firing = workflow_engine.fire(
+        s, actor, case, trigger=data["trigger"], object_type="case", resource=facts,
+        guards=CASE_GUARDS, case_id=case.id, expected_version=expected_version,
+        reason=data.get("reason"), outcome=data.get("outcome"), extra=extra)
+    apply_case_effects(case, firing)
+    case.updated_at = clock.now()
+    s.flush()
+    return header(case, decision.rule)
+
+
+def apply_case_effects(case: Case, firing: workflow_engine.Firing) -> None:
+    today = clock.now().date()
+    interval = 90
+    for effect in firing.transition.effects:
+        if effect == "set_retention":
+            case.closed_at = clock.now()
+            case.outcome = firing.outcome
+            years = current_app.config["RETENTION_YEARS"]
+            case.retention_until = today.replace(year=today.year + years) if not (
+                today.month == 2 and today.day == 29) else today + timedelta(days=365 * years)
+        elif effect == "clear_retention":
+            case.closed_at, case.outcome, case.retention_until = None, None, None
+        elif effect == "schedule_review":
+            case.next_review_due = today + timedelta(days=interval)
+        elif effect == "schedule_aftercare_reviews":
+            case.next_review_due = today + timedelta(days=182)
+        elif effect == "clear_review":
+            case.next_review_due = None
+        elif effect == "remember_suspended_from":
+            case.suspended_from = firing.transition.sources[0] if len(
+                firing.transition.sources) == 1 else _source_of(firing)
+        elif effect == "clear_screening_deadline":
+            case.screening_due = None
+
+
+def _source_of(firing: workflow_engine.Firing) -> str | None:
+    history = firing.session.new
+    for obj in history:
+        if getattr(obj, "object_id", None) == firing.row.id and hasattr(obj, "from_state"):
+            return str(obj.from_state)
+    return None
+
+
+def available_transitions(s: Session, actor: Actor, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    case, facts, decision = load_case(s, actor, case_id, "case:transitions")
+    chain.record(s, actor, "case:transitions", object_type="case", object_id=case.id,
+                 case_id=case.id, rule=decision.rule)
+    return workflow_engine.available(actor, case, facts, CASE_GUARDS, s)
+
+
+def history(s: Session, actor: Actor, case_id: uuid.UUID) -> list[Any]:
+    from referral.cases.models import TransitionRecord
+
+    case, _facts, decision = load_case(s, actor, case_id, "case:history")
+    chain.record(s, actor, "case:history", object_type="case", object_id=case.id,
+                 case_id=case.id, rule=decision.rule)
+    return list(s.scalars(select(TransitionRecord).where(
+        TransitionRecord.object_type == "case", TransitionRecord.object_id == case.id)
+        .order_by(TransitionRecord.at, TransitionRecord.id)))
+
+
+def break_glass(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> BreakGlass:
+    case = s.get(Case, case_id)
+    if case is None:
+        raise errors.NotFound("No such case.")
+    if not actor.has_role("reference_person"):
+        from referral.transaction import denial
+
+        raise errors.Forbidden("Only reference persons may break the glass.",
+                               rule="break_glass_reference_persons_only",
+                               _audit=denial(actor, "case:break_glass",
+                                             "break_glass_reference_persons_only",
+                                             object_type="case", object_id=case.id,
+                                             case_id=case.id))
+    grant = BreakGlass(case_id=case.id, user_id=actor.user_id,
+                       organisation_id=actor.organisation_id, reason=reason,
+                       expires_at=clock.now() + timedelta(hours=24))
+    s.add(grant)
+    s.flush()
+    chain.record(s, actor, "case:break_glass", object_type="case", object_id=case.id,
+                 case_id=case.id, purpose=reason, rule="break_glass")
+    return grant
+
+
+def access_log(s: Session, actor: Actor, case_id: uuid.UUID, page: int, per_page: int
+               ) -> dict[str, Any]:
+    case, _facts, decision = load_case(s, actor, case_id, "case:access_log")
+    stmt = select(AuditEvent).where(AuditEvent.case_id == case.id)
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = s.scalars(stmt.order_by(AuditEvent.seq.desc()).offset((page - 1) * per_page)
+                     .limit(per_page)).all()
+    chain.record(s, actor, "case:access_log", object_type="case", object_id=case.id,
+                 case_id=case.id, rule=decision.rule)
+    return {"items": list(rows), "page": page, "per_page": per_page, "total": total}
+
+
+def reidentify(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> dict[str, Any]:
+    case, _facts, decision = load_case(s, actor, case_id, "case:reidentify")
+    ring = ring_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        key = load_data_key(s, ring, case.data_key_id)
+    except KeyDestroyed:
+        raise errors.Gone("The identity was destroyed at the end of retention.") from None
+    assert case.subject.identity_ciphertext is not None
+    identity = json.loads(decrypt_field(key, case.subject.identity_ciphertext, table="subjects",
+                                        column="identity", row_id=case.subject.id))
+    chain.record(s, actor, "case:reidentify", object_type="case", object_id=case.id,
+                 case_id=case.id, purpose=reason, rule=decision.rule)
+    return {"identity": identity}
