@@ -56,11 +56,15 @@ def _register_blueprints(app: Flask) -> None:
     from referral.audit.api import bp as audit_api
     from referral.cases.api import bp as cases_api
     from referral.health import bp as health
+    from referral.notes.api import bp as notes_api
+    from referral.notifications.api import bp as notifications_api
     from referral.openapi import bp as openapi
     from referral.organisations.api import bp as organisations_api
+    from referral.referrals.api import bp as referrals_api
     from referral.web import bp as web
 
-    for bp in (health, openapi, accounts_api, organisations_api, cases_api, audit_api, web):
+    for bp in (health, openapi, accounts_api, organisations_api, cases_api, notes_api,
+               referrals_api, notifications_api, audit_api, web):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,51 @@
+"""In-app notifications: short, content-free messages with a link."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from policies.actor import Actor
+from referral import clock, errors
+from referral.accounts.models import RoleAssignment, User
+from referral.notifications.models import Notification, OutboxMessage
+
+
+def notify_organisation(s: Session, organisation_id: uuid.UUID, kind: str, message: str,
+                        link: str | None, roles: tuple[str, ...] = ("reference_person",)) -> int:
+    """Notify the organisation's users holding ``roles`` (its inbox), and queue e-mail."""
+    users = list(s.scalars(
+        select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.organisation_id == organisation_id, User.active.is_(True),
+               RoleAssignment.role.in_(roles)).distinct()))
+    for user_id in users:
+        s.add(Notification(user_id=user_id, kind=kind, message=message, link=link))
+        if current_app.config.get("SMTP_HOST"):
+            # E-mail carries no case content: the kind, the fixed message and a link.
+            s.add(OutboxMessage(channel="email", payload={
+                "user_id": str(user_id), "kind": kind, "message": message, "link": link}))
+    return len(users)
+
+
+def list_for(s: Session, actor: Actor, unread_only: bool, page: int, per_page: int
+             ) -> dict[str, Any]:
+    stmt = select(Notification).where(Notification.user_id == actor.user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = s.scalars(stmt.order_by(Notification.created_at.desc())
+                     .offset((page - 1) * per_page).limit(per_page)).all()
+    return {"items": list(rows), "page": page, "per_page": per_page, "total": total}
+
+
+def mark_read(s: Session, actor: Actor, notification_id: uuid.UUID) -> Notification:
+    row = s.get(Notification, notification_id)
+    if row is None or row.user_id != actor.user_id:
+        raise errors.NotFound("No such notification.")
+    if row.read_at is None:
+        row.read_at = clock.now()
+    return row
