@@ -82,8 +82,10 @@ def note_condition(actor: Actor, notes: Any) -> ColumnElement[bool]:
     cases, disc = t["cases"], t["disclosures"]
 
     def disclosed(audience: str) -> ColumnElement[bool]:
+        # Correlate explicitly: this EXISTS sits two levels below the notes query, where
+        # auto-correlation would silently turn it into "any note has a disclosure".
         return exists().where(disc.c.note_id == notes.c.id, disc.c.audience == audience,
-                              disc.c.revoked_at.is_(None))
+                              disc.c.revoked_at.is_(None)).correlate_except(disc)
 
     team = _case_team(t, cases, actor)
     livc_chair = actor.livcs_with("livc_chair")

@@ -172,3 +172,18 @@ def test_coordination_referral_moves_coordination(world):
     assert r.status_code == 200, r.get_json()
     header = jh.get(f"/api/v1/cases/{case.id}").get_json()
     assert header["coordinator_organisation_id"] == _org_id(world, "Justitiehuis Gent")
+
+
+def test_disclosing_one_note_discloses_only_that_note(world):
+    case = build(world)
+    owner = world.login("owner_rp")
+    ids = [owner.post(f"/api/v1/cases/{case.id}/notes",
+                      json={"body": text, "compartment": "internal"}).get_json()["id"]
+           for text in ("shared with the team", "kept in our compartment")]
+    r = owner.post(f"/api/v1/notes/{ids[0]}/disclosures", json={
+        "audience": "case_team", "purpose": "coordination", "legal_basis": "art. 458ter Sw."})
+    assert r.status_code == 201
+    partner = world.login("accepted_rp")
+    assert [n["body"] for n in partner.get(f"/api/v1/cases/{case.id}/notes").get_json()] == [
+        "shared with the team"]
+    assert_problem(partner.get(f"/api/v1/notes/{ids[1]}"), 404)
