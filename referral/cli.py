@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from referral import db, errors, migrate
+from referral.audit.cli import audit_cli
 from referral.identity.cli import keys_cli
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -90,3 +91,4 @@ def demo_load() -> None:
 def register(app: Flask) -> None:
     for group in (db_cli, users_cli, demo_cli, keys_cli):
         app.cli.add_command(group)
+    app.cli.add_command(audit_cli)

@@ -67,7 +67,7 @@ world_st = st.fixed_dictionaries({
 })
 
 
-def _build(s, spec):  # noqa: PLR0914,PLR0915 - one flat recipe reads best here
+def _build(s, spec):
     tag = uuid.uuid4().hex[:8]
     now = clock.now()
     orgs = [Organisation(name=f"org-{tag}-{i}", kind="caw") for i in range(N_ORGS)]

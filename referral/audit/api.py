@@ -1,7 +1,96 @@
-"""The auditor's API: events, verification, checkpoints."""
+"""The auditor's API: events, verification, checkpoints.
+
+Every search, export and verification is itself an audit event, naming the
+filters used but never their values.
+"""
 
 from __future__ import annotations
 
-from referral.api import api_blueprint
+from typing import Any
+
+from flask import Response, current_app
+
+from referral import clock, db, errors
+from referral.api import api_blueprint, page_of, route
+from referral.audit import chain, search
+from referral.audit.checkpoints import (
+    checkpoint_summary,
+    create_checkpoint,
+    export_checkpoint,
+    known_public_keys,
+    list_checkpoints,
+)
+from referral.audit.schemas import (
+    AuditEventOut,
+    AuditEventQuery,
+    AuditFilterQuery,
+    CheckpointExportOut,
+    CheckpointOut,
+    VerifyOut,
+    VerifyQuery,
+)
+from referral.audit.verify import verify_chain
+from referral.security import current_actor
 
 bp = api_blueprint("audit")
+
+
+@route(bp, "/audit/events", "GET", action="audit:search", query=AuditEventQuery,
+       response=AuditEventOut, paginated=True,
+       summary="Search the audit trail, newest first (auditors)")
+def list_events(query: dict[str, Any]) -> Any:
+    s = db.session()
+    items, total = search.search_events(s, query, query["page"], query["per_page"])
+    chain.record(s, current_actor(), "audit:search", object_type="audit_events",
+                 purpose=search.describe("search", query))
+    return page_of(items, total, query["page"], query["per_page"])
+
+
+@route(bp, "/audit/events.csv", "GET", action="audit:search", query=AuditFilterQuery,
+       content_type="text/csv",
+       summary=f"Export matching audit events as CSV, newest first, at most "
+               f"{search.CSV_MAX_ROWS} rows (auditors)")
+def export_events(query: dict[str, Any]) -> Any:
+    s = db.session()
+    body, rows, truncated = search.export_csv(s, query)
+    chain.record(s, current_actor(), "audit:search", object_type="audit_events",
+                 purpose=search.describe("csv export", query))
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
+    response.headers["X-Row-Count"] = str(rows)
+    if truncated:
+        response.headers["X-Truncated"] = "true"
+    return response
+
+
+@route(bp, "/audit/verify", "GET", action="audit:verify", query=VerifyQuery, response=VerifyOut,
+       summary="Verify the hash chain, its head and the signed checkpoints (auditors)")
+def verify(query: dict[str, Any]) -> Any:
+    s = db.session()
+    from_seq = query.get("from_seq", 1)
+    try:
+        result = verify_chain(s, from_seq, public_keys=known_public_keys(current_app.config))
+    except ValueError as exc:
+        raise errors.ValidationFailed({"from_seq": [str(exc)]}) from None
+    outcome = "ok" if result.ok else f"failed at seq {result.first_bad_seq}: {result.reason}"
+    chain.record(s, current_actor(), "audit:verify", object_type="audit_chain",
+                 purpose=f"verify from seq {from_seq}; {outcome}")
+    return result
+
+
+@route(bp, "/audit/checkpoints", "GET", action="audit:verify", response=CheckpointOut,
+       many=True, summary="The signed checkpoints, newest first (auditors)")
+def checkpoints() -> Any:
+    s = db.session()
+    return [checkpoint_summary(cp) for cp in list_checkpoints(s)]
+
+
+@route(bp, "/audit/checkpoints", "POST", action="audit:checkpoint",
+       response=CheckpointExportOut, status=201,
+       summary="Sign a checkpoint of the chain head now")
+def new_checkpoint() -> Any:
+    s = db.session()
+    cp = create_checkpoint(s, current_app.config, actor=current_actor())
+    keys = known_public_keys(current_app.config)
+    return export_checkpoint(cp, keys.get(cp.public_key_id))
