@@ -36,3 +36,11 @@ def test_every_declared_action_is_in_the_catalogue(app):
                 and action not in policies.RESOURCE_ACTIONS:
             unknown.add(action)
     assert not unknown
+
+
+def test_policies_readme_lists_every_rule():
+    from pathlib import Path
+
+    text = (Path(policies.__file__).parent / "README.md").read_text()
+    missing = [rule_id for rule_id in policies.RULES if f"`{rule_id}`" not in text]
+    assert missing == []
