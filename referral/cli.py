@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from referral import db, errors, migrate
 from referral.audit.cli import audit_cli
 from referral.identity.cli import keys_cli
+from referral.workflow_cli import jobs_cli, workflows_cli
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 users_cli = AppGroup("users", help="Accounts.")
@@ -89,6 +90,6 @@ def demo_load() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, keys_cli):
+    for group in (db_cli, users_cli, demo_cli, keys_cli, workflows_cli, jobs_cli):
         app.cli.add_command(group)
     app.cli.add_command(audit_cli)

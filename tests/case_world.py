@@ -71,7 +71,8 @@ def make_case(world: World, *, owner: str = "CAW Gent", state: str = "guidance",
         for org, rstate in referrals:
             r = Referral(case_id=case.id, from_organisation_id=owner_id, from_user_id=creator,
                          to_organisation_id=orgs[org].id, kind="service",
-                         sphere_of_life="social_context", purpose="help with housing")
+                         sphere_of_life="social_context", purpose="help with housing",
+                         expires_at=clock.now() + timedelta(days=7))
             engine_set_state(r, rstate)
             if rstate == "declined":
                 r.reason = "no capacity"

@@ -145,6 +145,9 @@ class Api:
         return self.client.delete(url, headers=self._headers(headers), **kw)
 
 
+_HASHES: dict[str, str] = {}
+
+
 class World:
     """Factories that read like the rules: ``world.user('caw', roles=['reference_person'])``."""
 
@@ -185,10 +188,12 @@ class World:
         from referral.demo import LIVC_ROLES
 
         organisation = self.orgs.get(org) or self.org(org)
+        if password not in _HASHES:  # argon2 is slow on purpose; hash each password once
+            _HASHES[password] = passwords.hash_password(password)
         with self.session() as s:
             user = User(username=username, display_name=username.title(),
                         organisation_id=organisation.id, mfa_required=False,
-                        password_hash=passwords.hash_password(password),
+                        password_hash=_HASHES[password],
                         security_clearance=clearance,
                         roles=[RoleAssignment(role=r,
                                               livc_id=self.livc.id if r in LIVC_ROLES else None)

@@ -3,6 +3,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Response
+
 from referral import db
 from referral.api import api_blueprint, expected_version, route
 from referral.cases import services
@@ -69,6 +71,13 @@ def fire_transition(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
        summary="The case's transitions with actor, time and reason")
 def case_history(case_id: uuid.UUID) -> Any:
     return services.history(db.session(), current_actor(), case_id)
+
+
+@route(bp, f"{CASE}/diagram.svg", "GET", action="case:diagram", content_type="image/svg+xml",
+       summary="The case's pathway as SVG, the current state marked")
+def diagram(case_id: uuid.UUID) -> Any:
+    svg = services.diagram(db.session(), current_actor(), case_id)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @route(bp, f"{CASE}/break-glass", "POST", action="case:break_glass", body=ReasonIn,

@@ -24,6 +24,7 @@ from referral.calendar import add_working_days
 from referral.cases.guards import CASE_GUARDS
 from referral.cases.identity import age_band, age_on, parse_identity
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
+from referral.diagram import render_svg
 from referral.facts import case_facts, load_case
 from referral.identity.errors import KeyDestroyed
 from referral.identity.keys import create_data_key, load_data_key, ring_for
@@ -268,6 +269,13 @@ def history(s: Session, actor: Actor, case_id: uuid.UUID) -> list[Any]:
     return list(s.scalars(select(TransitionRecord).where(
         TransitionRecord.object_type == "case", TransitionRecord.object_id == case.id)
         .order_by(TransitionRecord.at, TransitionRecord.id)))
+
+
+def diagram(s: Session, actor: Actor, case_id: uuid.UUID) -> str:
+    case, _facts, decision = load_case(s, actor, case_id, "case:diagram")
+    chain.record(s, actor, "case:diagram", object_type="case", object_id=case.id,
+                 case_id=case.id, rule=decision.rule)
+    return render_svg(workflows.get(case.pathway, case.pathway_version), case.state)
 
 
 def break_glass(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> BreakGlass:
