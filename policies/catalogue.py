@@ -70,6 +70,9 @@ _RULES = (
     Rule("recipient_organisation", "The recipient organisation works an accepted referral."),
     Rule("system_only", "Only the scheduled job expires referrals."),
     Rule("no_rule", "No rule grants this action: denied by default."),
+    Rule("dpo_only", "Only the data protection officer places legal holds and produces "
+         "data-subject access reports (never case content)."),
+    Rule("break_glass_reference_persons_only", "Only reference persons may break the glass."),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
@@ -96,6 +99,9 @@ ACTOR_LEVEL: dict[str, tuple[tuple[str, ...], str]] = {
     "case:create": (("reference_person", "case_worker"), "case_role_required"),
     "case:list": ((), "self_service"),
     "referral:list": ((), "self_service"),
+    "case:legal_hold": (("dpo",), "dpo_only"),
+    "dsar:generate": (("dpo",), "dpo_only"),
+    "match:list": (("reference_person", "case_worker"), "case_role_required"),
     "audit:search": (("auditor",), "auditor_only"),
     "audit:verify": (("auditor",), "auditor_only"),
     "audit:checkpoint": (("auditor", "admin"), "auditor_only"),
