@@ -1,0 +1,83 @@
+"""Schemas of the auditor's API."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from referral.schemas import OutputSchema, PageQuery
+
+OUTCOMES = ("allowed", "denied")
+
+
+def _when(**kw: Any) -> fields.AwareDateTime:
+    # A time without an offset is taken as UTC.
+    return fields.AwareDateTime(default_timezone=UTC, **kw)
+
+
+class AuditFilterQuery(Schema):
+    """Filters of the event search and export; ``since`` inclusive, ``until`` exclusive."""
+
+    actor_id = fields.UUID()
+    organisation_id = fields.UUID()
+    case_id = fields.UUID()
+    action = fields.String(validate=validate.Length(min=1, max=60))
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
+    since = _when()
+    until = _when()
+
+    @validates_schema
+    def _since_before_until(self, data: dict[str, Any], **_kw: Any) -> None:
+        since, until = data.get("since"), data.get("until")
+        if since is not None and until is not None and until <= since:
+            raise ValidationError("until must be later than since.", "until")
+
+
+class AuditEventQuery(PageQuery, AuditFilterQuery):
+    pass
+
+
+class VerifyQuery(Schema):
+    from_seq = fields.Integer(validate=validate.Range(min=1))
+
+
+class AuditEventOut(OutputSchema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.UUID(allow_none=True)
+    actor_organisation_id = fields.UUID(allow_none=True)
+    action = fields.String()
+    object_type = fields.String(allow_none=True)
+    object_id = fields.String(allow_none=True)
+    case_id = fields.UUID(allow_none=True)
+    purpose = fields.String(allow_none=True)
+    outcome = fields.String()
+    rule = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    client_address = fields.String(allow_none=True)
+    hash = fields.String(metadata={"description": "SHA-256, lowercase hex"})
+    prev_hash = fields.String(metadata={"description": "SHA-256, lowercase hex"})
+
+
+class VerifyOut(OutputSchema):
+    ok = fields.Boolean()
+    checked = fields.Integer()
+    first_bad_seq = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class CheckpointOut(OutputSchema):
+    seq = fields.Integer()
+    hash = fields.String(metadata={"description": "the chain head's SHA-256, lowercase hex"})
+    signature = fields.String(metadata={"description": "Ed25519 signature, base64"})
+    public_key_id = fields.String()
+    at = fields.String(metadata={"description": "UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ"})
+
+
+class CheckpointExportOut(CheckpointOut):
+    algorithm = fields.String()
+    public_key = fields.String(allow_none=True,
+                               metadata={"description": "raw Ed25519 public key, base64"})
+    message = fields.String(metadata={"description": "the exact ASCII text that was signed"})
