@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install demo clean
+.PHONY: run test lint typecheck pytest fuzz bench install demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,5 +32,18 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# Schemathesis against the OpenAPI document as admin, reference person, auditor and
+# anonymous, on SQLite and PostgreSQL, with a larger budget than the test suite's.
+FUZZ_MAX_EXAMPLES ?= 50
+fuzz: $(STAMP)
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -s
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The benchmark (docs/PERFORMANCE.md): gunicorn (2 sync workers) on SQLite and PostgreSQL,
+# bulk-seeded at 1k and 100k cases, load from 127.0.0.1 only; writes bench/results.json and
+# prints a table.  About 15 minutes; BENCH_QUICK=1 for a 2-minute smoke run.
+BENCH_TIMEOUT ?= 1800
+bench: $(STAMP)
+	timeout --signal=TERM $(BENCH_TIMEOUT) $(BIN)/python bench/run.py

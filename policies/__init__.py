@@ -13,6 +13,7 @@ from policies.actor import Actor, Decision
 from policies.cases import decide_case, decide_note, decide_referral
 from policies.catalogue import ACTOR_LEVEL, PUBLIC_ACTIONS, RESOURCE_ACTIONS, RULES, Rule
 from policies.facts import CaseFacts, NoteFacts, ReferralFacts
+from policies.meetings import MEETING_FACT_TYPES, decide_meeting_resource
 from policies.scopes import scope
 
 ROLE_NAMES = {"admin": "administrators"}
@@ -49,6 +50,8 @@ def decide(actor: Actor, action: str, resource: Any = None) -> Decision:
         return decide_note(actor, action, resource)
     if isinstance(resource, ReferralFacts):
         return decide_referral(actor, action, resource)
+    if isinstance(resource, MEETING_FACT_TYPES):
+        return decide_meeting_resource(actor, action, resource)
     return _deny("no_relation", f"No rule grants {action}.")
 
 

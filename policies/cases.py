@@ -117,6 +117,10 @@ def decide_case(actor: Actor, action: str, case: CaseFacts) -> Decision:
     if relation is None:
         return _d(DENY, "offered_referral_reduced",
                   "Accept the referral first; until then only the reduced header is visible.")
+    if relation == "break_glass":
+        # Break-glass opens the header, nothing else: not the history (free-text reasons),
+        # not the actions, never a note.
+        return _d(DENY, "break_glass", "Break-glass gives read access to the header only.")
     if action in {"case:history", "case:diagram", "case:transitions"}:
         return _d(ALLOW, relation, "Reads the case's pathway.")
     if action in {"case:update", "case:manage"}:

@@ -143,3 +143,54 @@ PUBLIC_ACTIONS = ("auth:login", "auth:csrf", "public:health", "public:openapi", 
 
 def rule(rule_id: str) -> Rule:
     return RULES[rule_id]
+
+
+# Meetings (policies/meetings.py).  Kept in one appended block so that the
+# meeting feature's rules and actions read together.
+_MEETING_RULES = (
+    Rule("meeting_manager", "The LIVC's chair and coordinator plan its meetings, keep the "
+         "agenda, attendees and session, and record decisions."),
+    Rule("meeting_attendee", "Attendees see their meeting's agenda with pseudonyms only, and "
+         "acknowledge its secrecy duty."),
+    Rule("secrecy_acknowledged", "Meeting material is shown only to attendees who acknowledged "
+         "the secrecy duty for that meeting (art. 458ter §2 Sw.)."),
+    Rule("minutes_coordinator", "The LIVC coordinator drafts the minutes (encrypted)."),
+    Rule("minutes_chair", "The LIVC chair approves the minutes; afterwards they are immutable."),
+    Rule("feedback_chair", "The LIVC chair drafts a feedback sheet for a case on the agenda."),
+    Rule("feedback_no_secret", "A feedback sheet never reproduces the text of a note "
+         "(Constitutional Court 52/2021)."),
+    Rule("feedback_consensus", "Every attendee present who acknowledged secrecy approves a "
+         "feedback sheet; it is issued when all have."),
+    Rule("feedback_readers", "A feedback sheet is read by the chair, by attendees who "
+         "acknowledged secrecy and, once issued, by the police information officer."),
+    Rule("feedback_issued_only", "The police information officer reads a feedback sheet only "
+         "once it is issued."),
+    Rule("action_owner_organisation", "The organisation an action was given to sees it and "
+         "marks it done; the LIVC's chair and coordinator track it."),
+)
+RULES.update({r.id: r for r in _MEETING_RULES})
+
+ACTOR_LEVEL.update({
+    "action:list": (("reference_person", "case_worker", "livc_chair", "livc_coordinator",
+                     "livc_member", "police_information_officer"), "action_owner_organisation"),
+    "feedback:list": (("livc_chair", "police_information_officer"), "feedback_readers"),
+})
+
+RESOURCE_ACTIONS.update({
+    "meeting:create": "plan a meeting of a LIVC (its three fixed members registered)",
+    "livc:agenda_suggestions": "propose cases for a meeting's agenda",
+    "meeting:read": "see a meeting and its agenda (pseudonyms only)",
+    "meeting:manage": "keep the agenda and attendees; permission: open, close, cancel",
+    "meeting:transition": "fire a meeting transition (its permission decides who)",
+    "meeting:acknowledge": "acknowledge the secrecy duty for a meeting",
+    "meeting:material": "see a meeting's shared material (after acknowledging secrecy)",
+    "meeting:decide": "record a LIVC decision (fires the case transition it implies)",
+    "meeting:draft_minutes": "draft the minutes",
+    "meeting:approve_minutes": "permission: approve the minutes",
+    "feedback:create": "draft a feedback sheet for the police",
+    "feedback:update": "redraft a feedback sheet that is not issued",
+    "feedback:read": "read a feedback sheet",
+    "feedback:approve": "approve a feedback sheet (consensus of the attendees present)",
+    "action:read": "see a follow-up action",
+    "action:complete": "mark a follow-up action done",
+})

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from referral import config as config_module
-from referral import db, errors, security
+from referral import db, errors, ratelimit, security
 
 log = logging.getLogger("referral")
 
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
 
     security.init_app(app)
+    ratelimit.init_app(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
     _register_blueprints(app)
@@ -55,7 +56,10 @@ def _register_blueprints(app: Flask) -> None:
     from referral.accounts.api import bp as accounts_api
     from referral.audit.api import bp as audit_api
     from referral.cases.api import bp as cases_api
+    from referral.cases.privacy_api import bp as privacy_api
+    from referral.cases.views import bp as case_pages
     from referral.health import bp as health
+    from referral.meetings.blueprints import bp as meetings
     from referral.notes.api import bp as notes_api
     from referral.notifications.api import bp as notifications_api
     from referral.openapi import bp as openapi
@@ -64,8 +68,13 @@ def _register_blueprints(app: Flask) -> None:
     from referral.web import bp as web
 
     for bp in (health, openapi, accounts_api, organisations_api, cases_api, notes_api,
-               referrals_api, notifications_api, audit_api, web):
+               referrals_api, notifications_api, privacy_api, audit_api, web, case_pages,
+               meetings):
         app.register_blueprint(bp)
+    if app.config.get("BENCH"):  # the benchmark's bare baseline (REFERRAL_BENCH=1 only)
+        from referral.bench import bp as bench
+
+        app.register_blueprint(bench)
 
 
 def _register_cli(app: Flask) -> None:
@@ -93,6 +102,8 @@ def _register_request_hooks(app: Flask) -> None:
             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         )
         h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if response.status_code == 204:
+            h.pop("Content-Type", None)  # nothing to type
         if app.config["ENV"] == "production":
             h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         # Nothing this application serves may be kept by a browser or a proxy cache:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from referral import db, errors, migrate
 from referral.audit.cli import audit_cli
+from referral.bench import bench_cli
 from referral.identity.cli import keys_cli
 from referral.workflow_cli import jobs_cli, workflows_cli
 
@@ -90,6 +91,6 @@ def demo_load() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, keys_cli, workflows_cli, jobs_cli):
+    for group in (db_cli, users_cli, demo_cli, keys_cli, workflows_cli, jobs_cli, bench_cli):
         app.cli.add_command(group)
     app.cli.add_command(audit_cli)

@@ -51,9 +51,17 @@ class Forbidden(Problem):
 
 
 class NotFound(Problem):
-    """No such resource, or no relation to it (existence is not leaked)."""
+    """No such resource, or no relation to it (existence is not leaked).
+
+    The detail is the same fixed text whatever the caller passes: a wording that
+    differs between "no such case" and "no relation" would tell an outsider which
+    ids exist.  The argument stays for the reader of the code.
+    """
 
     status, slug, title = 404, "not-found", "Not found"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__("Not found.", **extra)
 
 
 class Conflict(Problem):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CompoundSelect, literal, null, select, union_all
+from sqlalchemy.orm import Session, joinedload
 
 import policies
 from policies.actor import Actor, Decision
@@ -19,28 +21,65 @@ from referral.notes.models import Disclosure, Note
 from referral.referrals.models import Referral
 
 
-def case_facts(s: Session, case: Case, now: datetime | None = None) -> CaseFacts:
-    now = now or clock.now()
-    referrals = tuple(
-        ReferralFact(id=r.id, from_organisation_id=r.from_organisation_id,
-                     to_organisation_id=r.to_organisation_id, state=r.state, kind=r.kind)
-        for r in s.execute(select(Referral.id, Referral.from_organisation_id,
-                                  Referral.to_organisation_id, Referral._state.label("state"),
-                                  Referral.kind).where(Referral.case_id == case.id))
+def _facts_rows(case_ids: list[uuid.UUID], now: datetime) -> CompoundSelect[Any]:
+    """Everything the rules need about these cases, in one statement (one row per fact).
+
+    Tagged rows: ``r`` a referral (id, from, to, state, kind), ``b`` an unexpired
+    break-glass grant (user), ``a`` a secrecy acknowledgement for a meeting with the case
+    on its agenda (user), ``g`` the case is on an agenda.  One round trip instead of four
+    per case (and four per listed case).
+    """
+    r, bg = Referral.__table__, BreakGlass.__table__
+    ack, agenda = SecrecyAcknowledgement.__table__, AgendaItem.__table__
+    none = [null(), null(), null(), null()]
+    return union_all(
+        select(literal("r").label("fact"), r.c.case_id, r.c.id.label("a"),
+               r.c.from_organisation_id.label("b"), r.c.to_organisation_id.label("c"),
+               r.c.state.label("d"), r.c.kind.label("e"))
+        .where(r.c.case_id.in_(case_ids)),
+        select(literal("b"), bg.c.case_id, bg.c.user_id, *none)
+        .where(bg.c.case_id.in_(case_ids), bg.c.expires_at > now),
+        select(literal("a"), agenda.c.case_id, ack.c.user_id, *none)
+        .select_from(ack.join(agenda, agenda.c.meeting_id == ack.c.meeting_id))
+        .where(agenda.c.case_id.in_(case_ids)),
+        select(literal("g"), agenda.c.case_id, null(), *none)
+        .where(agenda.c.case_id.in_(case_ids)),
     )
-    break_glass = frozenset(s.scalars(select(BreakGlass.user_id).where(
-        BreakGlass.case_id == case.id, BreakGlass.expires_at > now)))
-    acknowledged = frozenset(s.scalars(
-        select(SecrecyAcknowledgement.user_id)
-        .join(AgendaItem, AgendaItem.meeting_id == SecrecyAcknowledgement.meeting_id)
-        .where(AgendaItem.case_id == case.id)))
-    on_agenda = bool(s.scalar(select(exists().where(AgendaItem.case_id == case.id))))
-    return CaseFacts(
+
+
+def case_facts_many(s: Session, cases: Sequence[Case], now: datetime | None = None
+                    ) -> dict[uuid.UUID, CaseFacts]:
+    """The facts of several cases (a listed page) in one query."""
+    now = now or clock.now()
+    ids = [c.id for c in cases]
+    referrals: dict[uuid.UUID, list[ReferralFact]] = {i: [] for i in ids}
+    break_glass: dict[uuid.UUID, set[uuid.UUID]] = {i: set() for i in ids}
+    acknowledged: dict[uuid.UUID, set[uuid.UUID]] = {i: set() for i in ids}
+    on_agenda: set[uuid.UUID] = set()
+    if ids:
+        for row in s.execute(_facts_rows(ids, now)):
+            if row.fact == "r":
+                referrals[row.case_id].append(ReferralFact(
+                    id=row.a, from_organisation_id=row.b, to_organisation_id=row.c,
+                    state=row.d, kind=row.e))
+            elif row.fact == "b":
+                break_glass[row.case_id].add(row.a)
+            elif row.fact == "a":
+                acknowledged[row.case_id].add(row.a)
+            else:
+                on_agenda.add(row.case_id)
+    return {case.id: CaseFacts(
         id=case.id, owner_organisation_id=case.owner_organisation_id, livc_id=case.livc_id,
         state=case.state, coordinator_organisation_id=case.coordinator_organisation_id,
-        referrals=referrals, break_glass_user_ids=break_glass,
-        acknowledged_user_ids=acknowledged, on_agenda=on_agenda,
-    )
+        referrals=tuple(referrals[case.id]),
+        break_glass_user_ids=frozenset(break_glass[case.id]),
+        acknowledged_user_ids=frozenset(acknowledged[case.id]),
+        on_agenda=case.id in on_agenda,
+    ) for case in cases}
+
+
+def case_facts(s: Session, case: Case, now: datetime | None = None) -> CaseFacts:
+    return case_facts_many(s, [case], now)[case.id]
 
 
 def note_facts(s: Session, note: Note, case: CaseFacts) -> NoteFacts:
@@ -63,9 +102,11 @@ def referral_facts(referral: Referral, case: CaseFacts) -> ReferralFacts:
 def load_case(s: Session, actor: Actor, case_id: uuid.UUID, action: str,
               *, lock: bool = False) -> tuple[Case, CaseFacts, Decision]:
     """The case if ``action`` is allowed; 404 without relation, 403 with the rule otherwise."""
-    stmt = select(Case).where(Case.id == case_id)
+    # The subject comes along (the header shows its pseudonym): no second round trip.
+    stmt = select(Case).options(joinedload(Case.subject, innerjoin=True)).where(
+        Case.id == case_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=Case)
     case = s.scalar(stmt)
     if case is None:
         raise errors.NotFound("No such case.")

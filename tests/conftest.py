@@ -16,10 +16,12 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -93,8 +95,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     clock.reset()
+    # Every test client comes from 127.0.0.1 and some tests log one user in many times:
+    # the per-address login limit and the open sessions per user are raised here;
+    # tests/test_ratelimit.py and tests/test_sessions.py check the real limits.
     application = create_app({"DATABASE_URL": database_url, "ENV": "development",
-                              "TESTING": True, **TEST_SECRETS})
+                              "TESTING": True, "RATE_LIMIT_LOGIN": "1000 per minute",
+                              "SESSION_MAX_CONCURRENT": 100, **TEST_SECRETS})
     application.instance_path = str(tmp_path / "instance")
     yield application
     application.extensions["referral.db"].dispose()
@@ -202,11 +208,34 @@ class World:
             s.commit()
             return user
 
-    def login(self, username: str, password: str = PASSWORD) -> Api:
+    def login(self, username: str, password: str = PASSWORD, otp: str | None = None) -> Api:
+        """A logged-in client (``otp`` for accounts with a second factor: see ``totp``)."""
         client = self.app.test_client()
-        r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        body = {"username": username, "password": password}
+        if otp is not None:
+            body["otp"] = otp
+        r = client.post("/api/v1/auth/login", json=body)
         assert r.status_code == 200, r.get_json()
         return Api(client, csrf=r.get_json()["csrf_token"])
+
+    def enrol(self, api: Api) -> tuple[str, list[str]]:
+        """Enrol TOTP for a logged-in client: (secret, recovery codes)."""
+        r = api.post("/api/v1/auth/mfa/enrol", json={"password": PASSWORD})
+        assert r.status_code == 201, r.get_json()
+        secret = r.get_json()["secret"]
+        r = api.post("/api/v1/auth/mfa/confirm", json={"otp": totp(secret)})
+        assert r.status_code == 200, r.get_json()
+        api.csrf = r.get_json()["csrf_token"]
+        return secret, r.get_json()["recovery_codes"]
+
+    def login_mfa(self, username: str, secret: str, password: str = PASSWORD) -> Api:
+        return self.login(username, password, otp=totp(secret))
+
+
+def totp(secret: str) -> str:
+    """A code for the next 30-second step (moves the clock on: codes are single-use)."""
+    clock.advance(timedelta(seconds=30))
+    return pyotp.TOTP(secret).at(clock.now())
 
 
 @pytest.fixture

@@ -124,3 +124,44 @@ def test_html_login_page_and_form_login(world, client):
     other = world.app.test_client()
     r = other.post("/login", data={"username": "cato", "password": PASSWORD})
     assert r.status_code == 403
+
+
+def test_production_sends_hsts_and_secure_cookies(database_url, tmp_path):
+    from referral import create_app
+    from tests.conftest import TEST_SECRETS
+
+    app = create_app({"DATABASE_URL": database_url, "ENV": "production", **TEST_SECRETS})
+    try:
+        assert app.config["MFA_REQUIRED"] is True
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        client = app.test_client()
+        for url in ("/login", "/api/v1/me", "/healthz"):
+            h = client.get(url, base_url="https://livc.example").headers
+            assert h["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+            assert "Server" not in h
+            assert "X-Powered-By" not in h
+        csrf = app.test_client().get("/api/v1/auth/csrf", base_url="https://livc.example")
+        assert "Secure" in csrf.headers["Set-Cookie"]
+    finally:
+        app.extensions["referral.db"].dispose()
+
+
+def test_development_sends_no_hsts_and_no_server_banner(client):
+    for url in ("/login", "/api/v1/me", "/static/style.css", "/api/v1/no-such-thing"):
+        with client.get(url) as r:
+            assert "Strict-Transport-Security" not in r.headers
+            assert "Server" not in r.headers
+
+
+def test_nul_characters_are_refused_not_a_server_error(world, client):
+    # PostgreSQL text cannot hold NUL; schemathesis found GET /cases?state=%00 answering 500.
+    world.user("cato", "CAW Gent", ["reference_person"])
+    r = client.post("/api/v1/auth/login", json={"username": "ca\u0000to", "password": PASSWORD})
+    assert assert_problem(r, 422)["errors"] == {"username": ["NUL characters are not allowed."]}
+    api = world.login("cato")
+    assert "state" in assert_problem(api.get("/api/v1/cases?state=%00"), 422)["errors"]
+    token = client.get("/login").get_data(as_text=True).split(
+        'name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/login", data={"username": "ca\x00to", "password": PASSWORD,
+                                    "csrf_token": token})
+    assert r.status_code == 401

@@ -110,7 +110,7 @@ def test_retention_purge_legal_hold_and_gone(world):
     assert "changed 1" in r.output, r.output
     assert_problem(owner.get(f"/api/v1/cases/{case['id']}"), 410)
     assert_problem(owner.post(f"/api/v1/cases/{case['id']}/reidentify",
-                              json={"reason": "x"}), 410)
+                              json={"reason": "check identity"}), 410)
     # The audit chain stays valid after the purge.
     report = dpo.post("/api/v1/access-reports", json={"national_number": NN}).get_json()
     assert report["cases"][0]["purged"] is True
@@ -153,3 +153,16 @@ def test_no_plaintext_identity_or_note_in_any_table(world, app):
                 dump = repr(tuple(row))
                 for needle in needles:
                     assert needle not in dump, (table, needle)
+
+
+def test_reidentification_is_rate_limited_per_user(world, app):
+    build(world)
+    app.config["REIDENTIFY_PER_HOUR"] = 2
+    owner = world.login("owner_rp")
+    case = _register(world, owner, {"national_number": NN})
+    url = f"/api/v1/cases/{case['id']}/reidentify"
+    assert owner.post(url, json={"reason": "visit 1"}).status_code == 200
+    assert owner.post(url, json={"reason": "visit 2"}).status_code == 200
+    r = owner.post(url, json={"reason": "visit 3"})
+    assert_problem(r, 429)
+    assert int(r.headers["Retry-After"]) > 0

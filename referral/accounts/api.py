@@ -3,15 +3,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Response, jsonify
 from flask import session as cookie_session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import fields
 
-from referral import db, security
-from referral.accounts import services
+from referral import db, errors, ratelimit, security
+from referral.accounts import mfa, services
 from referral.accounts.schemas import (
     CsrfOut,
+    EndedOut,
+    EndSessionsQuery,
     LoginIn,
     LoginOut,
     PasswordChangeIn,
@@ -24,28 +27,65 @@ from referral.accounts.schemas import (
     UserPatch,
 )
 from referral.api import api_blueprint, expected_version, page_of, route
+from referral.audit import chain
 from referral.schemas import PageQuery
 from referral.security import current_actor
 
 bp = api_blueprint("accounts")
 
 
-def establish_session(user: Any) -> dict[str, Any]:
-    """Start a fresh server-side session and a fresh cookie (no session fixation)."""
+def establish_session(user: Any, *, mfa_verified: bool = False) -> dict[str, Any]:
+    """Start a fresh server-side session and a fresh cookie (no session fixation).
+
+    A session this client already had (pending or complete) ends: a login always
+    yields a new id.
+    """
+    security.end_current_session("replaced")
     cookie_session.clear()
-    logged_in = security.start_session(user, mfa_verified=False)
+    logged_in = security.start_session(user, mfa_verified=mfa_verified)
     login_user(logged_in)
     return {"user": user, "csrf_token": generate_csrf()}
 
 
+def mfa_challenge(detail: str, **extra: Any) -> Response:
+    """401 ``{"mfa_required": true, ...}`` returned (not raised): what the request did so
+    far (audit, a pending session) is committed."""
+    response = jsonify(errors.Unauthorized(detail, mfa_required=True, **extra).body())
+    response.status_code = 401
+    response.mimetype = "application/problem+json"
+    return response
+
+
 @route(bp, "/auth/login", "POST", action="auth:login", public=True, body=LoginIn,
-       response=LoginOut, summary="Log in with username and password; sets the session cookie",
-       statuses=(401, 429))
+       response=LoginOut, summary="Log in with username, password and (when MFA applies) a "
+       "TOTP or recovery code in otp; sets the session cookie", statuses=(401, 429))
+@ratelimit.login_limit
 def login(body: dict[str, Any]) -> Any:
-    user = services.login(db.session(), body["username"], body["password"])
-    return establish_session(user)
+    s = db.session()
+    user = services.check_password(s, body["username"], body["password"])
+    if not security.mfa_applies(user):
+        services.complete_login(s, user, "password")
+        return establish_session(user)
+    actor = security.actor_for(user)
+    if not user.mfa_enrolled:
+        # A pending session that reaches only the enrolment endpoints.
+        started = establish_session(user)
+        chain.record(s, actor, "auth:login", object_type="user", object_id=user.id,
+                     outcome="denied", rule="mfa_enrolment_required")
+        return mfa_challenge("Enrol a second factor: POST /api/v1/auth/mfa/enrol, then "
+                             "/api/v1/auth/mfa/confirm (this response's cookie and CSRF token).",
+                             enrolment_required=True, csrf_token=started["csrf_token"])
+    if not body.get("otp"):
+        chain.record(s, actor, "auth:login", object_type="user", object_id=user.id,
+                     outcome="denied", rule="mfa_required")
+        return mfa_challenge("Send the code from your authenticator app (or a recovery code) "
+                             "as otp.")
+    factor = mfa.check_second_factor(s, user, body["otp"], "auth:login")
+    services.complete_login(s, user, f"password+{factor}")
+    return establish_session(user, mfa_verified=True)
 
 
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 
 @route(bp, "/auth/logout", "POST", action="auth:logout", status=204,
@@ -55,7 +95,9 @@ def logout() -> Any:
     services.logout(db.session(), current_actor(), row)
     logout_user()
     cookie_session.clear()
-    return None, 204
+    done = Response(status=204, headers={"Clear-Site-Data": CLEAR_SITE_DATA})
+    del done.headers["Content-Type"]
+    return done
 
 
 @route(bp, "/auth/csrf", "GET", action="auth:csrf", public=True, response=CsrfOut,
@@ -79,8 +121,11 @@ def me() -> Any:
 
 
 @route(bp, "/tokens", "POST", action="token:manage", body=TokenIn, response=TokenCreated,
-       status=201, summary="Create a personal API token (shown once)")
+       status=201, summary="Create a personal API token (shown once; needs a recent second "
+       "factor when MFA applies)", statuses=(429,))
+@ratelimit.token_limit
 def create_token(body: dict[str, Any]) -> Any:
+    security.require_recent_mfa()
     row, token = services.create_token(db.session(), current_actor(), body["name"],
                                        body["expires_in_days"])
     return {"id": row.id, "token": token, "name": row.name, "expires_at": row.expires_at}
@@ -110,10 +155,29 @@ def list_sessions() -> Any:
 
 
 @route(bp, "/sessions/<uuid:session_id>", "DELETE", action="session:manage", status=204,
-       summary="End one of your sessions")
+       summary="End one of your sessions (needs a recent second factor when MFA applies)")
 def end_session(session_id: uuid.UUID) -> Any:
+    security.require_recent_mfa()
     services.end_session(db.session(), current_actor(), session_id)
     return None, 204
+
+
+@route(bp, "/users/<uuid:user_id>/sessions", "DELETE", action="user:update",
+       query=EndSessionsQuery, response=EndedOut, summary="End every session of a user, and "
+       "with tokens=true revoke their API tokens (admin; needs a recent second factor)")
+def end_user_sessions(user_id: uuid.UUID, query: dict[str, Any]) -> Any:
+    security.require_recent_mfa()
+    return services.end_sessions(db.session(), current_actor(), user_id, query["tokens"])
+
+
+@route(bp, "/users/sessions", "DELETE", action="user:update", query=EndSessionsQuery,
+       response=EndedOut, summary="End the sessions of every user but your current one, and "
+       "with tokens=true revoke every API token (admin; needs a recent second factor)")
+def end_all_sessions(query: dict[str, Any]) -> Any:
+    security.require_recent_mfa()
+    row = current_user.session_row
+    return services.end_sessions(db.session(), current_actor(), None, query["tokens"],
+                                 keep_session_id=row.id if row else None)
 
 
 class UserQuery(PageQuery):
@@ -121,8 +185,9 @@ class UserQuery(PageQuery):
 
 
 @route(bp, "/users", "POST", action="user:create", body=UserIn, response=UserOut, status=201,
-       summary="Create a user with roles (admin)")
+       summary="Create a user with roles (admin; needs a recent second factor)")
 def create_user(body: dict[str, Any]) -> Any:
+    security.require_recent_mfa()
     return services.create_user(db.session(), current_actor(), body)
 
 
@@ -141,7 +206,12 @@ def get_user(user_id: uuid.UUID) -> Any:
 
 
 @route(bp, "/users/<uuid:user_id>", "PATCH", action="user:update", body=UserPatch,
-       response=UserOut, summary="Change a user's roles, name or active flag (admin)")
+       response=UserOut, summary="Change a user's roles, name or active flag, or reset their "
+       "MFA (admin; needs a recent second factor)", statuses=(409,))
 def update_user(user_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    security.require_recent_mfa()
     return services.update_user(db.session(), current_actor(), user_id, body,
                                 expected_version(body))
+
+
+from referral.accounts import mfa_api  # noqa: E402, F401 - registers the MFA routes on bp

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -39,6 +40,13 @@ class User(Base):
     # TOTP secret, encrypted with the master key ring (never stored in clear).
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     mfa_enrolled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The user's data key (wrapped by the master key ring, re-wrapped by `keys rotate`).
+    totp_data_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("data_keys.id"), nullable=True)
+    # A secret being enrolled, active only once a first code confirms it (same encryption).
+    totp_pending_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The last TOTP time step accepted: a code is good once (no replay within its window).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
     password_changed_at: Mapped[datetime] = now_column()
@@ -51,6 +59,10 @@ class User(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def mfa_enrolled(self) -> bool:
+        return self.mfa_enrolled_at is not None
 
 
 class RoleAssignment(Base):

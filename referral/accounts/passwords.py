@@ -22,7 +22,37 @@ def _common() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-def problems(password: str, username: str | None = None) -> list[str]:
+# Words of this service and its partners (ASVS 6.1.2): a password that is little more than
+# these (with digits and punctuation) is easy to guess.  The caller adds the user's own
+# organisation, display name and username.
+CONTEXT_WORDS = frozenset({
+    "livc", "livcr", "referral", "referrals", "verwijzing", "veiligheid", "veiligheidscel",
+    "caw", "vdab", "justitiehuis", "justitie", "politie", "police", "opgroeien", "welzijn",
+    "ocmw", "cgg", "gent", "gemeente", "stad", "case", "casus", "wachtwoord", "password",
+    "welkom", "welcome", "admin", "auditor", "demo",
+})
+MIN_OWN_CHARACTERS = 8
+
+
+def _words(texts: tuple[str, ...]) -> set[str]:
+    found = set(CONTEXT_WORDS)
+    for text in texts:
+        found |= {w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split()
+                  if len(w) >= 3}
+    return found
+
+
+def _leans_on_context(password: str, context: tuple[str, ...]) -> bool:
+    """Fewer than MIN_OWN_CHARACTERS letters and digits are left without the context words
+    (a rule on what the password is made of would go against ASVS 6.2.5; this is not one)."""
+    rest = "".join(c for c in password.lower() if c.isalnum())
+    for word in sorted(_words(context), key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return len(rest) < MIN_OWN_CHARACTERS
+
+
+def problems(password: str, username: str | None = None, context: tuple[str, ...] = ()
+             ) -> list[str]:
     found = []
     if len(password) < MIN_LENGTH:
         found.append(f"Use at least {MIN_LENGTH} characters.")
@@ -33,6 +63,9 @@ def problems(password: str, username: str | None = None) -> list[str]:
         found.append("This password is too common; choose another.")
     elif username and username.lower() in lowered:
         found.append("The password must not contain the username.")
+    elif len(password) >= MIN_LENGTH and _leans_on_context(password, context):
+        found.append("The password is mostly names of this service or your organisation; "
+                     "choose words of your own.")
     return found
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from policies.vocabulary import ROLES, SECURITY_CLEARANCES
 from referral.schemas import InputSchema, OutputSchema, PageSchema, text
@@ -38,6 +38,7 @@ class UserOut(OutputSchema):
     active = fields.Boolean()
     security_clearance = fields.String()
     mfa_required = fields.Boolean()
+    mfa_enrolled = fields.Boolean()
     version = fields.Integer()
 
 
@@ -66,6 +67,7 @@ class UserPatch(InputSchema):
     display_name = text(200, required=False)
     security_clearance = fields.String(validate=validate.OneOf(SECURITY_CLEARANCES))
     mfa_required = fields.Boolean()
+    reset_mfa = fields.Boolean()  # remove the enrolled factor: the user enrols again
     version = fields.Integer(validate=validate.Range(min=1))
 
 
@@ -111,3 +113,49 @@ class SessionOut(OutputSchema):
 class PasswordChangeIn(InputSchema):
     current_password = fields.String(required=True, validate=validate.Length(max=256))
     new_password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class OtpIn(InputSchema):
+    otp = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class MfaChangeIn(InputSchema):
+    """The password again, to change the second factor (not needed right after it was
+    given, in the pending session of a first login)."""
+
+    password = fields.String(validate=validate.Length(max=256))
+
+
+class StepUpOut(OutputSchema):
+    mfa_verified_at = fields.AwareDateTime()
+    csrf_token = fields.String()
+
+
+class MfaStatusOut(OutputSchema):
+    enrolled = fields.Boolean()
+    enrolled_at = fields.AwareDateTime(allow_none=True)
+    required = fields.Boolean()
+    enrolment_pending = fields.Boolean()
+    recovery_codes_left = fields.Integer()
+    mfa_verified_at = fields.AwareDateTime(allow_none=True)
+
+
+class MfaEnrolOut(OutputSchema):
+    secret = fields.String()
+    otpauth_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "data: URI of an SVG QR code"})
+
+
+class RecoveryCodesOut(OutputSchema):
+    recovery_codes = fields.List(fields.String())
+    csrf_token = fields.String()
+
+
+class EndSessionsQuery(Schema):
+    tokens = fields.Boolean(load_default=False,
+                            metadata={"description": "also revoke the personal API tokens"})
+
+
+class EndedOut(OutputSchema):
+    sessions_ended = fields.Integer()
+    tokens_revoked = fields.Integer()

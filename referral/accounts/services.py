@@ -19,46 +19,42 @@ from policies.vocabulary import (
     clearance_at_least,
 )
 from referral import clock, errors, security
-from referral.accounts import passwords
+from referral.accounts import mfa, passwords
+from referral.accounts.lockout import refuse_if_locked, register_failure
 from referral.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from referral.audit import chain
 from referral.organisations.models import Livc, LivcMember, Organisation
 
-LOCKOUT_AFTER = 5
-LOCKOUT_MAX_SECONDS = 15 * 60
 
-
-def _backoff_seconds(failures: int) -> int:
-    """Exponential back-off after the fifth failure, capped: never a permanent lockout."""
-    return int(min(LOCKOUT_MAX_SECONDS, 2 ** (failures - LOCKOUT_AFTER + 1)))
-
-
-def login(s: Session, username: str, password: str) -> User:
+def check_password(s: Session, username: str, password: str) -> User:
+    """The first factor: the user, or 401 (the same for an unknown user) or 429."""
     user = s.scalar(select(User).where(User.username == username))
-    now = clock.now()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        chain.record(s, security.actor_for(user), "auth:login", object_type="user",
-                     object_id=user.id, outcome="denied", rule="account_locked")
-        s.commit()
-        retry = int((user.locked_until - now).total_seconds()) + 1
-        raise errors.TooManyRequests("Too many failed logins; try again later.", retry)
+    if user is not None:
+        refuse_if_locked(s, user, "auth:login")
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= LOCKOUT_AFTER:
-                user.locked_until = now + timedelta(seconds=_backoff_seconds(user.failed_logins))
-            chain.record(s, security.actor_for(user), "auth:login", object_type="user",
-                         object_id=user.id, outcome="denied",
-                         rule="bad_credentials" if ok is False else "inactive")
+            register_failure(s, user, "auth:login",
+                             "bad_credentials" if ok is False else "inactive")
         else:
             chain.record(s, None, "auth:login", outcome="denied", rule="bad_credentials")
-        s.commit()  # the failure counts even though the request fails
+            s.commit()
         raise errors.Unauthorized("Unknown username or wrong password.")
+    return user
+
+
+def complete_login(s: Session, user: User, factors: str) -> None:
+    """Every factor was given: clear the failure count and audit the login."""
     user.failed_logins = 0
     user.locked_until = None
     chain.record(s, security.actor_for(user), "auth:login", object_type="user",
-                 object_id=user.id)
+                 object_id=user.id, purpose=f"factors: {factors}")
+
+
+def login(s: Session, username: str, password: str) -> User:
+    """Password-only login (accounts to which MFA does not apply)."""
+    user = check_password(s, username, password)
+    complete_login(s, user, "password")
     return user
 
 
@@ -101,16 +97,26 @@ def _validate_roles(s: Session, roles: list[dict[str, Any]], organisation_id: uu
     return pairs
 
 
+def _check_mfa_exemption(data: dict[str, Any]) -> None:
+    if data.get("mfa_required") is False and not security.mfa_exemptions_allowed():
+        raise errors.field_error(
+            "mfa_required", "MFA is required for every account here (REFERRAL_MFA_REQUIRED); "
+            "only development demo accounts are exempt.")
+
+
 def create_user(s: Session, actor: Actor, data: dict[str, Any]) -> User:
     if s.get(Organisation, data["organisation_id"]) is None:
         raise errors.field_error("organisation_id", "Unknown organisation.")
     if s.scalar(select(User.id).where(func.lower(User.username) == data["username"].lower())):
         raise errors.field_error("username", "This username is taken.")
-    weak = passwords.problems(data["password"], data["username"])
+    org = s.get(Organisation, data["organisation_id"])
+    weak = passwords.problems(data["password"], data["username"],
+                              (data["display_name"], org.name if org else ""))
     if weak:
         raise errors.ValidationFailed({"password": weak})
     pairs = _validate_roles(s, data["roles"], data["organisation_id"],
                             data["security_clearance"])
+    _check_mfa_exemption(data)
     user = User(
         username=data["username"], display_name=data["display_name"],
         password_hash=passwords.hash_password(data["password"]),
@@ -158,8 +164,13 @@ def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, An
         user.security_clearance = data["security_clearance"]
         changes.append("security_clearance")
     if "mfa_required" in data:
+        _check_mfa_exemption(data)
         user.mfa_required = data["mfa_required"]
         changes.append("mfa_required")
+    if data.get("reset_mfa"):
+        mfa.reset(s, actor, user)
+        changes.append("mfa_reset")
+        end_reason = end_reason or "mfa_reset"
     if "roles" in data or "security_clearance" in data:
         wanted = data.get("roles")
         current = [{"role": r.role, "livc_id": r.livc_id} for r in user.roles]
@@ -227,13 +238,38 @@ def end_session(s: Session, actor: Actor, session_id: uuid.UUID) -> None:
     chain.record(s, actor, "session:end", object_type="session", object_id=row.id)
 
 
+def end_sessions(s: Session, actor: Actor, user_id: uuid.UUID | None, tokens: bool,
+                 keep_session_id: uuid.UUID | None = None) -> dict[str, int]:
+    """Administrator: end the open sessions of one user (``user_id``) or of everyone, and
+    with ``tokens`` revoke their API tokens too."""
+    if user_id is not None:
+        get_user(s, user_id)
+    now = clock.now()
+    sessions = select(UserSession).where(UserSession.ended_at.is_(None))
+    api_tokens = select(ApiToken).where(ApiToken.revoked_at.is_(None))
+    if user_id is not None:
+        sessions = sessions.where(UserSession.user_id == user_id)
+        api_tokens = api_tokens.where(ApiToken.user_id == user_id)
+    ended = revoked = 0
+    for row in s.scalars(sessions):
+        if row.id != keep_session_id:
+            row.ended_at, row.end_reason = now, "ended_by_admin"
+            ended += 1
+    for token in s.scalars(api_tokens) if tokens else ():
+        token.revoked_at = now
+        revoked += 1
+    chain.record(s, actor, "session:end_all", object_type="user", object_id=user_id,
+                 purpose=f"{ended} sessions ended, {revoked} tokens revoked")
+    return {"sessions_ended": ended, "tokens_revoked": revoked}
+
+
 def change_password(s: Session, actor: Actor, current: str, new: str,
                     keep_session_id: uuid.UUID | None) -> None:
     user = s.get(User, actor.user_id)
     assert user is not None
     if not passwords.verify(user.password_hash, current):
         raise errors.field_error("current_password", "This is not your current password.")
-    weak = passwords.problems(new, user.username)
+    weak = passwords.problems(new, user.username, (user.display_name, user.organisation.name))
     if weak:
         raise errors.ValidationFailed({"new_password": weak})
     user.password_hash = passwords.hash_password(new)

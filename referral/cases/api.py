@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Response
 
-from referral import db
+from referral import db, errors, ratelimit, security
 from referral.api import api_blueprint, expected_version, route
 from referral.cases import services
 from referral.cases.schemas import (
@@ -84,6 +84,7 @@ def diagram(case_id: uuid.UUID) -> Any:
        response=BreakGlassOut, status=201,
        summary="Emergency header access for 24 h, with a reason (flagged for auditors)")
 def break_glass(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    security.require_recent_mfa()
     return services.break_glass(db.session(), current_actor(), case_id, body["reason"])
 
 
@@ -95,10 +96,11 @@ def access_log(case_id: uuid.UUID, query: dict[str, Any]) -> Any:
 
 
 @route(bp, f"{CASE}/reidentify", "POST", action="case:reidentify", body=ReasonIn,
-       response=IdentityOut, summary="Reveal the identity, with a reason (audited)")
+       response=IdentityOut, statuses=(410, 429),
+       summary="Reveal the identity, with a reason (audited; step-up MFA; rate-limited)")
+@ratelimit.reidentify_limit
 def reidentify(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
     if not body["reason"].strip():
-        from referral import errors
-
         raise errors.field_error("reason", "Give a reason.")
+    security.require_recent_mfa()
     return services.reidentify(db.session(), current_actor(), case_id, body["reason"])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from policies.vocabulary import (
     CASE_CONTEXTS,
@@ -110,10 +110,20 @@ class HistoryOut(OutputSchema):
     reason = fields.String(allow_none=True)
     meeting_id = fields.UUID(allow_none=True)
     at = fields.AwareDateTime()
+    # A LIVC decision's entry: its reason reads "LIVC decision <kind> (meeting of <date>)".
+    decision_id = fields.UUID(allow_none=True)
+
+
+def _meaningful(value: str) -> None:
+    # A reason is read by auditors: it must contain words, not only spaces or
+    # invisible characters.
+    if sum(ch.isalnum() for ch in value) < 3:
+        raise ValidationError("Give a reason in words (at least three letters or digits).")
 
 
 class ReasonIn(InputSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True,
+                           validate=[validate.Length(min=1, max=2000), _meaningful])
 
 
 class IdentityOut(OutputSchema):

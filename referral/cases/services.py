@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 import workflows
 from policies.actor import Actor
@@ -25,7 +25,7 @@ from referral.cases.guards import CASE_GUARDS
 from referral.cases.identity import age_band, age_on, parse_identity
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
 from referral.diagram import render_svg
-from referral.facts import case_facts, load_case
+from referral.facts import case_facts_many, load_case
 from referral.identity.errors import KeyDestroyed
 from referral.identity.keys import create_data_key, load_data_key, ring_for
 from referral.identity.vault import decrypt_field, encrypt_field
@@ -150,21 +150,28 @@ def read_case(s: Session, actor: Actor, case_id: uuid.UUID) -> dict[str, Any]:
 
 def list_cases(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
     now = clock.now()
-    stmt = select(Case).where(case_condition(actor, Case.__table__, now))
+    where = [case_condition(actor, Case.__table__, now)]
     if query.get("state"):
-        stmt = stmt.where(Case._state == query["state"])
+        where.append(Case._state == query["state"])
     if query.get("livc_id"):
-        stmt = stmt.where(Case.livc_id == query["livc_id"])
+        where.append(Case.livc_id == query["livc_id"])
     if query.get("review_overdue") is True:
-        stmt = stmt.where(Case.next_review_due < now.date())
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        where.append(Case.next_review_due < now.date())
+    total = s.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     page, per_page = query["page"], query["per_page"]
-    rows = s.scalars(stmt.order_by(Case.opened_at.desc(), Case.id)
-                     .offset((page - 1) * per_page).limit(per_page)).all()
+    # Order and cut on the narrow (opened_at, id) first, then load only the page's rows
+    # (with their subjects): sorting whole rows costs several times more on a big scope.
+    ids = list(s.scalars(select(Case.id).where(*where)
+                         .order_by(Case.opened_at.desc(), Case.id)
+                         .offset((page - 1) * per_page).limit(per_page)))
+    loaded = {c.id: c for c in s.scalars(
+        select(Case).options(joinedload(Case.subject, innerjoin=True))
+        .where(Case.id.in_(ids)))} if ids else {}
+    rows = [loaded[i] for i in ids if i in loaded]
+    facts_of = case_facts_many(s, rows, now)  # one query for the page, not four per row
     items = []
     for case in rows:
-        facts = case_facts(s, case, now)
-        decision = authorize(actor, "case:read", facts)  # agrees with the scope (property test)
+        decision = authorize(actor, "case:read", facts_of[case.id])  # agrees with the scope
         chain.record(s, actor, "case:read", object_type="case", object_id=case.id,
                      case_id=case.id, rule=decision.rule, purpose="list")
         items.append(header(case, decision.rule, purpose=(
@@ -279,18 +286,24 @@ def diagram(s: Session, actor: Actor, case_id: uuid.UUID) -> str:
 
 
 def break_glass(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> BreakGlass:
-    case = s.get(Case, case_id)
-    if case is None:
-        raise errors.NotFound("No such case.")
-    if not actor.has_role("reference_person"):
-        from referral.transaction import denial
+    from referral.transaction import denial
 
+    # The role is checked before the case is looked up: the answer must not depend on
+    # whether the id exists.
+    if not actor.has_role("reference_person"):
         raise errors.Forbidden("Only reference persons may break the glass.",
                                rule="break_glass_reference_persons_only",
                                _audit=denial(actor, "case:break_glass",
                                              "break_glass_reference_persons_only",
-                                             object_type="case", object_id=case.id,
-                                             case_id=case.id))
+                                             object_type="case", object_id=case_id))
+    case = s.get(Case, case_id)
+    member = case is not None and s.scalar(select(LivcMember.id).where(
+        LivcMember.livc_id == case.livc_id, LivcMember.organisation_id == actor.organisation_id))
+    if case is None or not member:
+        # Emergencies stay within the LIVC's partnership; elsewhere the case does not exist.
+        raise errors.NotFound("No such case.", _audit=denial(
+            actor, "case:break_glass", "no_relation", object_type="case", object_id=case_id,
+            case_id=case.id if case else None))
     grant = BreakGlass(case_id=case.id, user_id=actor.user_id,
                        organisation_id=actor.organisation_id, reason=reason,
                        expires_at=clock.now() + timedelta(hours=24))
@@ -298,6 +311,12 @@ def break_glass(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> Br
     s.flush()
     chain.record(s, actor, "case:break_glass", object_type="case", object_id=case.id,
                  case_id=case.id, purpose=reason, rule="break_glass")
+    # The holder learns at once that someone opened its case (who and why: in the access log).
+    from referral.notifications.services import notify_organisation
+
+    notify_organisation(s, case.owner_organisation_id, "break_glass",
+                        "Another organisation used break-glass on one of your cases.",
+                        f"/api/v1/cases/{case.id}/access-log")
     return grant
 
 

@@ -38,9 +38,13 @@ def render(s: Session, r: Referral) -> dict[str, Any]:
     return data
 
 
-def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any]
+def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
+                    *, on_behalf_of_livc: bool = False, meeting_id: uuid.UUID | None = None
                     ) -> dict[str, Any]:
-    case, _facts, _decision = load_case(s, actor, case_id, "case:refer", lock=True)
+    # A LIVC `refer` decision: the meeting service already authorised its chair or
+    # coordinator (case:livc_decide), who is neither owner nor coordinator of the case.
+    action = "case:read" if on_behalf_of_livc else "case:refer"
+    case, _facts, _decision = load_case(s, actor, case_id, action, lock=True)
     if case.state == "closed":
         raise errors.Conflict("A closed case is not referred.", state=case.state)
     to_org = s.get(Organisation, data["to_organisation_id"])
@@ -64,7 +68,7 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
         case_id=case.id, from_organisation_id=actor.organisation_id, from_user_id=actor.user_id,
         to_organisation_id=to_org.id, to_user_id=data.get("to_user_id"), kind=data["kind"],
         sphere_of_life=data.get("sphere_of_life"), purpose=data["purpose"],
-        legal_basis=data.get("legal_basis"), expires_at=expires)
+        legal_basis=data.get("legal_basis"), expires_at=expires, meeting_id=meeting_id)
     engine_set_state(referral, workflows.latest("referral").initial)
     s.add(referral)
     s.flush()

@@ -1,0 +1,51 @@
+"""Throttling per account: exponential back-off after five failures, never permanent.
+
+Wrong passwords and wrong second-factor codes count alike; each failure and each
+lockout is audited.  Per client address, Flask-Limiter adds its own limits
+(``referral.ratelimit``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from referral import clock, errors, security
+from referral.accounts.models import User
+from referral.audit import chain
+
+LOCKOUT_AFTER = 5
+LOCKOUT_MAX_SECONDS = 15 * 60
+
+
+def _backoff_seconds(failures: int) -> int:
+    """Exponential back-off after the fifth failure, capped: never a permanent lockout."""
+    return int(min(LOCKOUT_MAX_SECONDS, 2 ** (failures - LOCKOUT_AFTER + 1)))
+
+
+def refuse_if_locked(s: Session, user: User, action: str) -> None:
+    """429 with Retry-After while the back-off runs (audited); never permanent."""
+    now = clock.now()
+    if user.locked_until is not None and user.locked_until > now:
+        chain.record(s, security.actor_for(user), action, object_type="user",
+                     object_id=user.id, outcome="denied", rule="account_locked")
+        s.commit()
+        retry = int((user.locked_until - now).total_seconds()) + 1
+        raise errors.TooManyRequests("Too many failed logins; try again later.", retry)
+
+
+def register_failure(s: Session, user: User, action: str, rule: str) -> None:
+    """Count a failed password or second factor, start the back-off after the fifth, and
+    commit: the failure counts even though the request fails."""
+    user.failed_logins += 1
+    actor = security.actor_for(user)
+    chain.record(s, actor, action, object_type="user", object_id=user.id, outcome="denied",
+                 rule=rule)
+    if user.failed_logins >= LOCKOUT_AFTER:
+        seconds = _backoff_seconds(user.failed_logins)
+        user.locked_until = clock.now() + timedelta(seconds=seconds)
+        chain.record(s, actor, "auth:lockout", object_type="user", object_id=user.id,
+                     outcome="denied", rule="too_many_failures",
+                     purpose=f"{user.failed_logins} failures; locked for {seconds} s")
+    s.commit()

@@ -1,0 +1,180 @@
+"""JSON API of LIVC meetings (API.md, Meetings): thin routes over the services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response
+
+from referral import db
+from referral.api import api_blueprint, expected_version, route
+from referral.meetings import decisions, feedback, printing, services, view
+from referral.meetings.schemas import (
+    AcknowledgementOut,
+    ActionOut,
+    ActionQuery,
+    AgendaIn,
+    AgendaItemOut,
+    AttendeeIn,
+    DecisionIn,
+    DecisionOut,
+    FeedbackIn,
+    FeedbackListOut,
+    FeedbackOut,
+    FeedbackPatch,
+    FeedbackQuery,
+    MeetingIn,
+    MeetingOut,
+    MeetingTransitionIn,
+    MinutesIn,
+    MinutesOut,
+    PresenceIn,
+    SuggestionOut,
+    SuggestionQuery,
+)
+from referral.security import current_actor
+
+bp = api_blueprint("meetings")
+MEETING = "/meetings/<uuid:meeting_id>"
+SHEET = "/feedback-sheets/<uuid:sheet_id>"
+
+
+@route(bp, "/livcs/<uuid:livc_id>/meetings", "POST", action="meeting:create", body=MeetingIn,
+       response=MeetingOut, status=201,
+       summary="Plan a meeting (chair/coordinator; the LIVC's fixed members registered)")
+def create_meeting(livc_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    s = db.session()
+    return view.summary(s, services.create_meeting(s, current_actor(), livc_id, body))
+
+
+@route(bp, "/livcs/<uuid:livc_id>/agenda-suggestions", "GET",
+       action="livc:agenda_suggestions", query=SuggestionQuery, response=SuggestionOut,
+       many=True, summary="Proposed cases and reviews due by the meeting date, or overdue")
+def agenda_suggestions(livc_id: uuid.UUID, query: dict[str, Any]) -> Any:
+    return services.agenda_suggestions(db.session(), current_actor(), livc_id,
+                                       query.get("date"))
+
+
+@route(bp, MEETING, "GET", action="meeting:read", response=MeetingOut,
+       summary="The meeting: agenda as pseudonyms; material once secrecy is acknowledged")
+def get_meeting(meeting_id: uuid.UUID) -> Any:
+    return view.view_meeting(db.session(), current_actor(), meeting_id)
+
+
+@route(bp, f"{MEETING}/attendees", "POST", action="meeting:manage", body=AttendeeIn,
+       response=MeetingOut, status=201, statuses=(409,), summary="Invite an attendee")
+def add_attendee(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    s = db.session()
+    return view.summary(s, services.add_attendee(s, current_actor(), meeting_id,
+                                                 body["user_id"]))
+
+
+@route(bp, f"{MEETING}/attendees/<uuid:user_id>", "PATCH", action="meeting:manage",
+       body=PresenceIn, response=MeetingOut, statuses=(409,),
+       summary="Record an attendee as present or absent")
+def set_presence(meeting_id: uuid.UUID, user_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    s = db.session()
+    return view.summary(s, services.set_presence(s, current_actor(), meeting_id, user_id,
+                                                 body["present"]))
+
+
+@route(bp, f"{MEETING}/agenda", "POST", action="meeting:manage", body=AgendaIn,
+       response=AgendaItemOut, status=201, statuses=(409,),
+       summary="Put a case of this LIVC on the agenda (new, review or urgent)")
+def add_agenda_item(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return services.add_agenda_item(db.session(), current_actor(), meeting_id, body)
+
+
+@route(bp, f"{MEETING}/acknowledgements", "POST", action="meeting:acknowledge",
+       response=AcknowledgementOut, status=201, statuses=(409,),
+       summary="Acknowledge the secrecy duty (art. 458ter §2) for this meeting")
+def acknowledge(meeting_id: uuid.UUID) -> Any:
+    return services.acknowledge(db.session(), current_actor(), meeting_id)
+
+
+@route(bp, f"{MEETING}/transitions", "POST", action="meeting:transition",
+       body=MeetingTransitionIn, response=MeetingOut, statuses=(409,),
+       summary="open, close, approve_minutes or cancel")
+def transition_meeting(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    s = db.session()
+    meeting = services.transition_meeting(s, current_actor(), meeting_id, body,
+                                          expected_version(body))
+    return view.summary(s, meeting)
+
+
+@route(bp, f"{MEETING}/decisions", "POST", action="meeting:decide", body=DecisionIn,
+       response=DecisionOut, status=201, statuses=(409,),
+       summary="Record a decision; fires the case transition it implies")
+def record_decision(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return decisions.record_decision(db.session(), current_actor(), meeting_id, body)
+
+
+@route(bp, f"{MEETING}/minutes", "GET", action="meeting:material", response=MinutesOut,
+       summary="The minutes (attendees who acknowledged secrecy)")
+def read_minutes(meeting_id: uuid.UUID) -> Any:
+    return services.read_minutes(db.session(), current_actor(), meeting_id)
+
+
+@route(bp, f"{MEETING}/minutes", "PUT", action="meeting:draft_minutes", body=MinutesIn,
+       response=MinutesOut, statuses=(409,),
+       summary="Draft the minutes (coordinator; immutable once approved)")
+def draft_minutes(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return services.draft_minutes(db.session(), current_actor(), meeting_id, body["text"],
+                                  expected_version(body))
+
+
+@route(bp, f"{MEETING}/calendar.ics", "GET", action="meeting:read",
+       content_type="text/calendar", summary="Calendar entry (no case data)")
+def calendar(meeting_id: uuid.UUID) -> Any:
+    ics = printing.calendar_ics(db.session(), current_actor(), meeting_id)
+    return Response(ics, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="livc-meeting-{meeting_id}.ics"'})
+
+
+@route(bp, f"{MEETING}/feedback-sheets", "POST", action="feedback:create", body=FeedbackIn,
+       response=FeedbackOut, status=201, statuses=(409,),
+       summary="Draft a feedback sheet for the police (chair; never a note's text)")
+def draft_sheet(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return feedback.draft_sheet(db.session(), current_actor(), meeting_id, body)
+
+
+@route(bp, "/feedback-sheets", "GET", action="feedback:list", query=FeedbackQuery,
+       response=FeedbackListOut, paginated=True,
+       summary="The chair's feedback sheets; issued ones for the police information officer")
+def list_sheets(query: dict[str, Any]) -> Any:
+    return feedback.list_sheets(db.session(), current_actor(), query)
+
+
+@route(bp, SHEET, "GET", action="feedback:read", response=FeedbackOut,
+       summary="A feedback sheet (police information officer: once issued)")
+def read_sheet(sheet_id: uuid.UUID) -> Any:
+    return feedback.read_sheet(db.session(), current_actor(), sheet_id)
+
+
+@route(bp, SHEET, "PATCH", action="feedback:update", body=FeedbackPatch,
+       response=FeedbackOut, statuses=(409,),
+       summary="Redraft a sheet before it is issued (approvals start again)")
+def update_sheet(sheet_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return feedback.update_sheet(db.session(), current_actor(), sheet_id, body,
+                                 expected_version(body))
+
+
+@route(bp, f"{SHEET}/approvals", "POST", action="feedback:approve", response=FeedbackOut,
+       status=201, statuses=(409,),
+       summary="Approve (attendees present who acknowledged); issued when all have")
+def approve_sheet(sheet_id: uuid.UUID) -> Any:
+    return feedback.approve(db.session(), current_actor(), sheet_id)
+
+
+@route(bp, "/actions", "GET", action="action:list", query=ActionQuery, response=ActionOut,
+       paginated=True, summary="Your organisation's open LIVC actions")
+def list_actions(query: dict[str, Any]) -> Any:
+    return decisions.list_actions(db.session(), current_actor(), query)
+
+
+@route(bp, "/actions/<uuid:action_id>/done", "POST", action="action:complete",
+       response=ActionOut, statuses=(409,), summary="Mark an action done")
+def complete_action(action_id: uuid.UUID) -> Any:
+    return decisions.complete_action(db.session(), current_actor(), action_id,
+                                     expected_version())

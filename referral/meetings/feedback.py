@@ -1,0 +1,248 @@
+"""Feedback sheets (terugkoppelingsfiches): the LIVC's only output towards the police.
+
+Drafted by the chair for a case on the agenda, refused when the text reproduces
+any note of the case (Constitutional Court 52/2021: no information covered by
+professional secrecy), issued only once every attendee present who acknowledged
+the secrecy duty approved it, and readable by the police information officer
+only then.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from policies.actor import Actor, Decision
+from policies.meetings import FeedbackFacts, MeetingFacts
+from referral import clock, errors
+from referral.accounts.models import RoleAssignment, User
+from referral.audit import chain
+from referral.authz import authorize
+from referral.cases.models import Case
+from referral.identity.vault import decrypt_field, encrypt_field
+from referral.meetings.access import data_key, load_meeting, meeting_facts, require_state
+from referral.meetings.models import AgendaItem, FeedbackApproval, FeedbackSheet, Meeting
+from referral.notes.models import Note
+from referral.notifications.models import Notification
+from referral.transaction import denial
+
+NOTICE = ("The content of this feedback sheet may only be used for the purpose for which the "
+          "LIVC case consultation was held (art. 458ter §2 of the Criminal Code). It holds no "
+          "information covered by professional secrecy.")
+# A run of this many characters of a note, found in a sheet, counts as reproducing the note.
+QUOTE_RUN = 40
+
+
+def normalise(text: str) -> str:
+    """Case-folded, without accents, whitespace collapsed: what a quotation survives."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.split())
+
+
+def reproduces(sheet_text: str, note_bodies: Iterable[str], run: int = QUOTE_RUN) -> bool:
+    """Whether the sheet contains any ``run`` consecutive characters of a note (normalised)."""
+    sheet = normalise(sheet_text)
+    if len(sheet) < run:
+        return False
+    windows = {sheet[i:i + run] for i in range(len(sheet) - run + 1)}
+    for body in note_bodies:
+        note = normalise(body)
+        if any(note[i:i + run] in windows for i in range(len(note) - run + 1)):
+            return True
+    return False
+
+
+def _note_bodies(s: Session, case: Case) -> Iterable[str]:
+    """Every note of the case, disclosed or not: decrypted for this check only."""
+    notes = list(s.scalars(select(Note).where(Note.case_id == case.id)))
+    if not notes:
+        return
+    key = data_key(s, case.data_key_id)
+    for note in notes:
+        yield decrypt_field(key, note.body_ciphertext or b"", table="notes", column="body",
+                            row_id=note.id)
+
+
+def _secrecy_check(s: Session, actor: Actor, action: str, case: Case, text: str,
+                   object_id: uuid.UUID) -> None:
+    if reproduces(text, _note_bodies(s, case)):
+        # The refusal is audited (in its own transaction); which note matched is not said.
+        raise errors.ValidationFailed(
+            {"text": ["The text reproduces a note of the case. Write the feedback in your own "
+                      "words, without information covered by professional secrecy."]},
+            detail="A feedback sheet may not contain a note's text.", rule="feedback_no_secret",
+            _audit=denial(actor, action, "feedback_no_secret", object_type="feedback_sheet",
+                          object_id=object_id, case_id=case.id))
+    chain.record(s, actor, "feedback:secrecy_check", object_type="feedback_sheet",
+                 object_id=object_id, case_id=case.id, purpose="no note reproduced")
+
+
+def _approvals(s: Session, sheet: FeedbackSheet) -> set[uuid.UUID]:
+    return set(s.scalars(select(FeedbackApproval.user_id)
+                         .where(FeedbackApproval.sheet_id == sheet.id)))
+
+
+def _required(facts: MeetingFacts) -> set[uuid.UUID]:
+    return set(facts.attendee_user_ids & facts.present_user_ids & facts.acknowledged_user_ids)
+
+
+def _load(s: Session, actor: Actor, sheet_id: uuid.UUID, action: str, *, lock: bool = False
+          ) -> tuple[FeedbackSheet, Meeting, MeetingFacts, Decision]:
+    stmt = select(FeedbackSheet).where(FeedbackSheet.id == sheet_id)
+    sheet = s.scalar(stmt.with_for_update() if lock else stmt)
+    if sheet is None:
+        raise errors.NotFound("No such feedback sheet.")
+    meeting = s.get(Meeting, sheet.meeting_id)
+    assert meeting is not None
+    facts = meeting_facts(s, meeting)
+    decision = authorize(actor, action, FeedbackFacts(facts, sheet.state),
+                         object_type="feedback_sheet", object_id=sheet.id, case_id=sheet.case_id)
+    return sheet, meeting, facts, decision
+
+
+def render(s: Session, sheet: FeedbackSheet, facts: MeetingFacts, text: str) -> dict[str, Any]:
+    case = s.get(Case, sheet.case_id)
+    assert case is not None
+    approved = _approvals(s, sheet)
+    return {"id": sheet.id, "meeting_id": sheet.meeting_id, "case_id": sheet.case_id,
+            "pseudonym": case.subject.pseudonym, "state": sheet.state, "version": sheet.version,
+            "text": text, "notice": NOTICE, "drafted_by_user_id": sheet.drafted_by_user_id,
+            "created_at": sheet.created_at, "issued_at": sheet.issued_at,
+            "approved_user_ids": sorted(approved, key=str),
+            "awaiting_user_ids": sorted(_required(facts) - approved, key=str)}
+
+
+def draft_sheet(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[str, Any]
+                ) -> dict[str, Any]:
+    meeting, facts, decision = load_meeting(s, actor, meeting_id, "feedback:create", lock=True)
+    require_state(meeting, ("in_session", "held"), "Drafting a feedback sheet")
+    if not s.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id,
+                                                AgendaItem.case_id == data["case_id"])):
+        raise errors.field_error("case_id", "The case is not on this meeting's agenda.")
+    if s.scalar(select(FeedbackSheet.id).where(FeedbackSheet.meeting_id == meeting.id,
+                                               FeedbackSheet.case_id == data["case_id"])):
+        raise errors.Conflict("This meeting has a feedback sheet for the case already.")
+    case = s.get(Case, data["case_id"])
+    assert case is not None
+    sheet = FeedbackSheet(id=uuid.uuid4(), meeting_id=meeting.id, case_id=case.id,
+                          state="draft", drafted_by_user_id=actor.user_id)
+    _secrecy_check(s, actor, "feedback:create", case, data["text"], sheet.id)
+    sheet.text_ciphertext = _seal(s, case, sheet, data["text"])
+    s.add(sheet)
+    s.flush()
+    chain.record(s, actor, "feedback:create", object_type="feedback_sheet", object_id=sheet.id,
+                 case_id=case.id, rule=decision.rule)
+    return render(s, sheet, facts, data["text"])
+
+
+def _seal(s: Session, case: Case, sheet: FeedbackSheet, text: str) -> bytes:
+    # Under the case's key: the sheet is crypto-shredded with the case at the end of retention.
+    return encrypt_field(data_key(s, case.data_key_id), text, table="feedback_sheets",
+                         column="text", row_id=sheet.id)
+
+
+def _text(s: Session, sheet: FeedbackSheet) -> str:
+    case = s.get(Case, sheet.case_id)
+    assert case is not None
+    assert sheet.text_ciphertext is not None
+    return decrypt_field(data_key(s, case.data_key_id), sheet.text_ciphertext,
+                         table="feedback_sheets", column="text", row_id=sheet.id)
+
+
+def update_sheet(s: Session, actor: Actor, sheet_id: uuid.UUID, data: dict[str, Any],
+                 expected_version: int | None) -> dict[str, Any]:
+    sheet, _meeting, facts, decision = _load(s, actor, sheet_id, "feedback:update", lock=True)
+    if sheet.state == "issued":
+        raise errors.Conflict("An issued feedback sheet no longer changes.",
+                              current_version=sheet.version)
+    if expected_version is not None and expected_version != sheet.version:
+        raise errors.Conflict("The sheet was changed in the meantime.",
+                              current_version=sheet.version)
+    case = s.get(Case, sheet.case_id)
+    assert case is not None
+    _secrecy_check(s, actor, "feedback:update", case, data["text"], sheet.id)
+    sheet.text_ciphertext = _seal(s, case, sheet, data["text"])
+    # Approvals were given to the old text: consensus starts again.
+    for approval in s.scalars(select(FeedbackApproval).where(
+            FeedbackApproval.sheet_id == sheet.id)):
+        s.delete(approval)
+    s.flush()
+    chain.record(s, actor, "feedback:update", object_type="feedback_sheet", object_id=sheet.id,
+                 case_id=sheet.case_id, rule=decision.rule)
+    return render(s, sheet, facts, data["text"])
+
+
+def _maybe_issue(s: Session, actor: Actor, sheet: FeedbackSheet, facts: MeetingFacts) -> None:
+    approved = _approvals(s, sheet)
+    if sheet.state != "draft" or not approved or not _required(facts) <= approved:
+        return
+    sheet.state, sheet.issued_at = "issued", clock.now()
+    chain.record(s, actor, "feedback:issue", object_type="feedback_sheet", object_id=sheet.id,
+                 case_id=sheet.case_id, rule="feedback_consensus",
+                 purpose=f"{len(approved)} approvals")
+    police = s.scalars(select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                       .where(RoleAssignment.role == "police_information_officer",
+                              RoleAssignment.livc_id == facts.livc_id, User.active.is_(True)))
+    for user_id in police:
+        s.add(Notification(user_id=user_id, kind="feedback_issued",
+                           message="A LIVC feedback sheet was issued.",
+                           link=f"/api/v1/feedback-sheets/{sheet.id}"))
+
+
+def approve(s: Session, actor: Actor, sheet_id: uuid.UUID) -> dict[str, Any]:
+    sheet, meeting, facts, decision = _load(s, actor, sheet_id, "feedback:approve", lock=True)
+    if meeting.state == "cancelled":
+        raise errors.Conflict("The meeting was cancelled.", state=meeting.state)
+    if sheet.state == "issued":
+        raise errors.Conflict("The feedback sheet is issued already.")
+    if actor.user_id in _approvals(s, sheet):
+        raise errors.Conflict("You approved this feedback sheet already.")
+    s.add(FeedbackApproval(sheet_id=sheet.id, user_id=actor.user_id))
+    s.flush()
+    chain.record(s, actor, "feedback:approve", object_type="feedback_sheet", object_id=sheet.id,
+                 case_id=sheet.case_id, rule=decision.rule)
+    _maybe_issue(s, actor, sheet, facts)
+    s.flush()
+    return render(s, sheet, facts, _text(s, sheet))
+
+
+def reconsider_drafts(s: Session, actor: Actor, meeting: Meeting) -> None:
+    """Re-count the consensus of the meeting's drafts after a change of presence."""
+    facts = meeting_facts(s, meeting)
+    for sheet in s.scalars(select(FeedbackSheet).where(
+            FeedbackSheet.meeting_id == meeting.id, FeedbackSheet.state == "draft")
+            .with_for_update()).all():
+        _maybe_issue(s, actor, sheet, facts)
+    s.flush()
+
+
+def read_sheet(s: Session, actor: Actor, sheet_id: uuid.UUID) -> dict[str, Any]:
+    sheet, _meeting, facts, decision = _load(s, actor, sheet_id, "feedback:read")
+    text = _text(s, sheet)
+    chain.record(s, actor, "feedback:read", object_type="feedback_sheet", object_id=sheet.id,
+                 case_id=sheet.case_id, rule=decision.rule)
+    return render(s, sheet, facts, text)
+
+
+def list_sheets(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    """The chair's sheets, and issued sheets for the police information officer."""
+    police, chair = actor.livcs_with("police_information_officer"), actor.livcs_with("livc_chair")
+    stmt = (select(FeedbackSheet).join(Meeting, Meeting.id == FeedbackSheet.meeting_id)
+            .where(or_(and_(Meeting.livc_id.in_(police), FeedbackSheet.state == "issued"),
+                       Meeting.livc_id.in_(chair))))
+    if query.get("state"):
+        stmt = stmt.where(FeedbackSheet.state == query["state"])
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page, per_page = query["page"], query["per_page"]
+    rows = s.scalars(stmt.order_by(FeedbackSheet.created_at.desc(), FeedbackSheet.id)
+                     .offset((page - 1) * per_page).limit(per_page)).all()
+    for sheet in rows:
+        chain.record(s, actor, "feedback:read", object_type="feedback_sheet",
+                     object_id=sheet.id, case_id=sheet.case_id, purpose="list")
+    return {"items": rows, "page": page, "per_page": per_page, "total": total}
