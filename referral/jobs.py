@@ -172,6 +172,13 @@ def purge_expired(s: Session, app: Flask) -> JobResult:
     return result
 
 
+def deliver_outbox(s: Session, app: Flask) -> JobResult:
+    from referral.notifications.delivery import deliver
+
+    delivered, failed = deliver(s, app.config)
+    return JobResult("deliver_outbox", True, delivered, [f"failed {failed}"] if failed else [])
+
+
 def audit_checkpoint(s: Session, app: Flask) -> JobResult:
     from referral.audit.checkpoints import create_checkpoint
 
@@ -184,6 +191,7 @@ JOBS: dict[str, Callable[[Session, Flask], JobResult]] = {
     "review_reminders": review_reminders,
     "screening_overdue": screening_overdue,
     "purge_expired": purge_expired,
+    "deliver_outbox": deliver_outbox,
     "audit_checkpoint": audit_checkpoint,
 }
 

@@ -8,6 +8,7 @@ logged in a transaction of its own, so probing leaves a trace and nothing else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ from referral import db, errors
 from referral.audit import chain
 
 T = TypeVar("T")
+log = logging.getLogger("referral")
 
 
 def log_denial(exc: errors.Problem) -> None:
@@ -57,7 +59,27 @@ def run_in_transaction(fn: Callable[[], T]) -> T:
     except BaseException:
         s.rollback()
         raise
+    _deliver_after_commit(s)
     return result
+
+
+def _deliver_after_commit(s: Any) -> None:
+    """Send what the committed transaction queued; failure leaves it for ``jobs run``."""
+    ids = s.info.pop("outbox_ids", None)
+    if not ids:
+        return
+    from flask import current_app
+
+    from referral.notifications.delivery import deliver
+
+    fresh = db.database().sessionmaker()
+    try:
+        deliver(fresh, current_app.config, ids)
+    except Exception:
+        fresh.rollback()
+        log.warning("e-mail delivery deferred to jobs run")
+    finally:
+        fresh.close()
 
 
 def _is_operational(exc: DBAPIError) -> bool:

@@ -32,6 +32,7 @@ class UserOut(OutputSchema):
     id = fields.UUID()
     username = fields.String()
     display_name = fields.String()
+    email = fields.String(allow_none=True)
     organisation_id = fields.UUID()
     organisation = fields.Nested(OrganisationRef)
     roles = fields.List(fields.Nested(RoleOut))
@@ -53,6 +54,7 @@ USERNAME = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,79}$",
 class UserIn(InputSchema):
     username = fields.String(required=True, validate=USERNAME)
     display_name = text(200)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(max=256))
     organisation_id = fields.UUID(required=True)
     roles = fields.List(fields.Nested(RoleIn), load_default=list)
@@ -63,6 +65,7 @@ class UserIn(InputSchema):
 
 class UserPatch(InputSchema):
     active = fields.Boolean()
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     roles = fields.List(fields.Nested(RoleIn))
     display_name = text(200, required=False)
     security_clearance = fields.String(validate=validate.OneOf(SECURITY_CLEARANCES))

@@ -119,7 +119,7 @@ def create_user(s: Session, actor: Actor, data: dict[str, Any]) -> User:
     _check_mfa_exemption(data)
     user = User(
         username=data["username"], display_name=data["display_name"],
-        password_hash=passwords.hash_password(data["password"]),
+        email=data.get("email"), password_hash=passwords.hash_password(data["password"]),
         organisation_id=data["organisation_id"], mfa_required=data["mfa_required"],
         security_clearance=data["security_clearance"],
         roles=[RoleAssignment(role=r, livc_id=lv) for r, lv in pairs],
@@ -160,6 +160,9 @@ def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, An
     if "display_name" in data:
         user.display_name = data["display_name"]
         changes.append("display_name")
+    if "email" in data:
+        user.email = data["email"]
+        changes.append("email")
     if "security_clearance" in data:
         user.security_clearance = data["security_clearance"]
         changes.append("security_clearance")

@@ -26,8 +26,11 @@ def notify_organisation(s: Session, organisation_id: uuid.UUID, kind: str, messa
         s.add(Notification(user_id=user_id, kind=kind, message=message, link=link))
         if current_app.config.get("SMTP_HOST"):
             # E-mail carries no case content: the kind, the fixed message and a link.
-            s.add(OutboxMessage(channel="email", payload={
-                "user_id": str(user_id), "kind": kind, "message": message, "link": link}))
+            row = OutboxMessage(id=uuid.uuid4(), channel="email", payload={
+                "user_id": str(user_id), "kind": kind, "message": message, "link": link})
+            s.add(row)
+            # Delivered right after this transaction commits (referral.transaction).
+            s.info.setdefault("outbox_ids", []).append(row.id)
     return len(users)
 
 

@@ -1,0 +1,74 @@
+"""E-mail delivery of the outbox, after commit and retried by ``jobs run``.
+
+The outbox row is written in the business transaction; sending happens only
+after that transaction committed, in a transaction of its own, so a failed
+delivery never rolls back the referral (or anything else) that caused it.
+E-mails carry no case content: a fixed sentence and a link.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from referral import clock
+from referral.accounts.models import User
+from referral.audit import chain
+from referral.notifications.models import OutboxMessage
+
+MAX_ATTEMPTS = 8
+
+
+def _send(config: Any, to: str, message: str, link: str | None) -> None:
+    mail = EmailMessage()
+    mail["From"] = config.get("SMTP_FROM", "livc-referral@localhost")
+    mail["To"] = to
+    mail["Subject"] = "LIVC referral: " + message.rstrip(".")
+    base = str(config.get("BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
+    mail.set_content(f"{message}\n\nLog in to see it: {base}{link or '/'}\n\n"
+                     "This message contains no case information.")
+    port = int(config.get("SMTP_PORT", 25))
+    with smtplib.SMTP(str(config["SMTP_HOST"]), port, timeout=10) as smtp:
+        smtp.send_message(mail)
+
+
+def deliver(s: Session, config: Any, ids: Iterable[uuid.UUID] | None = None,
+            limit: int = 200) -> tuple[int, int]:
+    """Try pending e-mails (these ids, or all due); returns (delivered, failed)."""
+    if not config.get("SMTP_HOST"):
+        return 0, 0
+    now = clock.now()
+    stmt = select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None),
+                                       OutboxMessage.attempts < MAX_ATTEMPTS)
+    stmt = stmt.where(OutboxMessage.id.in_(list(ids))) if ids is not None else stmt.where(
+        OutboxMessage.next_attempt_at <= now)
+    delivered = failed = 0
+    for row in s.scalars(stmt.order_by(OutboxMessage.created_at).limit(limit)):
+        user = s.get(User, uuid.UUID(str(row.payload["user_id"])))
+        row.attempts += 1
+        if user is None or not user.email or not user.active:
+            row.delivered_at, row.last_error = now, "no address: skipped"
+            continue
+        try:
+            _send(config, user.email, str(row.payload["message"]),
+                  row.payload.get("link"))  # type: ignore[arg-type]
+        except (OSError, smtplib.SMTPException) as exc:
+            # Back off exponentially; the error names its type, never the address or text.
+            row.last_error = type(exc).__name__
+            row.next_attempt_at = now + timedelta(minutes=2 ** min(row.attempts, 10))
+            failed += 1
+        else:
+            row.delivered_at = now
+            delivered += 1
+    if delivered or failed:
+        chain.record(s, None, "notification:deliver",
+                     purpose=f"delivered {delivered}, failed {failed}")
+    s.commit()
+    return delivered, failed
