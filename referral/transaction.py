@@ -75,7 +75,7 @@ def _deliver_after_commit(s: Any) -> None:
     fresh = db.database().sessionmaker()
     try:
         deliver(fresh, current_app.config, ids)
-    except Exception:
+    except Exception:  # any failure: the business change is committed, jobs run retries
         fresh.rollback()
         log.warning("e-mail delivery deferred to jobs run")
     finally:
