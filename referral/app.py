@@ -11,6 +11,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral import config as config_module
 from referral import db, errors, ratelimit, security
@@ -35,6 +36,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         TEMPLATES_AUTO_RELOAD=resolved["ENV"] == "development",
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        # Behind a reverse proxy: take the client address from X-Forwarded-For, for this many
+        # trusted hops only (the audit trail and the rate limits depend on it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     database = db.Database(app.config["DATABASE_URL"])
     app.extensions["referral.db"] = database

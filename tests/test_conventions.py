@@ -82,3 +82,23 @@ def test_error_pages_do_not_leak_internals(world, admin):
     body = assert_problem(r, 404)
     assert "Traceback" not in r.get_data(as_text=True)
     assert "sqlalchemy" not in body["detail"].lower()
+
+
+def test_proxy_hops_take_the_client_address_from_the_proxy(world, app, dbs):
+    from sqlalchemy import select
+
+    from referral import create_app
+    from referral.audit.models import AuditEvent
+    from tests.conftest import TEST_SECRETS
+
+    proxied = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "PROXY_HOPS": 1,
+                          **TEST_SECRETS})
+    world.user("cato", "CAW Gent", ["reference_person"])
+    r = proxied.test_client().post("/api/v1/auth/login",
+                                   json={"username": "cato", "password": "wrong password!"},
+                                   headers={"X-Forwarded-For": "203.0.113.7"})
+    assert r.status_code == 401
+    addresses = dbs.scalars(select(AuditEvent.client_address)).all()
+    dbs.rollback()
+    assert "203.0.113.7" in addresses
+    proxied.extensions["referral.db"].dispose()
