@@ -142,3 +142,63 @@ def test_denials_are_audited_with_their_rule(world, dbs):
     dbs.rollback()
     assert ("case:access_log", "denied", "owner_reference_person") in rows
     assert ("case:read", "denied", "no_relation") in rows
+
+
+# Notes and referrals of the same world.  The owner wrote one internal note (undisclosed);
+# "accepted" is the referral accepted by the justice centre, "offered" the one offered to VDAB.
+ROUTES_2 = ["notes", "note", "write", "disclose", "referral", "refer", "diagram", "accept"]
+MATRIX_2 = {
+    #                  notes note write disclose referral refer diagram accept
+    "owner_rp":         (200, 200, 201, 201, 200, 201, 200, 403),
+    "owner_cw":         (200, 200, 201, 201, 200, 201, 200, 403),
+    "offered_partner":  (403, 404, 403, 404, 404, 403, 403, 422),
+    "accepted_partner": (200, 404, 201, 404, 200, 403, 200, 404),
+    "livc_chair":       (200, 404, 403, 404, 404, 403, 200, 404),
+    "livc_coordinator": (200, 404, 403, 404, 404, 403, 200, 404),
+    "livc_member":      (200, 404, 403, 404, 404, 403, 200, 404),
+    "police_io":        (200, 404, 403, 404, 404, 403, 200, 404),
+    "member_org_rp":    (404, 404, 404, 404, 404, 404, 404, 404),
+    "elsewhere_rp":     (404, 404, 404, 404, 404, 404, 404, 404),
+    "auditor":          (404, 404, 404, 404, 404, 404, 404, 404),
+    "admin":            (404, 404, 404, 404, 404, 404, 404, 404),
+    "anonymous":        (401, 401, 401, 401, 401, 401, 401, 401),
+}
+
+
+@pytest.mark.parametrize("relation", list(MATRIX_2))
+def test_authorization_matrix_notes_and_referrals(world, relation):
+    from sqlalchemy import select
+
+    from tests.conftest import Api
+
+    case = build(world)
+    owner = world.login("owner_rp")
+    note = owner.post(f"/api/v1/cases/{case.id}/notes",
+                      json={"body": "Internal only.", "compartment": "internal"}).get_json()
+    with world.session() as s:
+        refs = {r.to_organisation_id: r.id for r in s.scalars(
+            select(Referral).where(Referral.case_id == case.id))}
+    accepted = refs[world.orgs["Justitiehuis Gent"].id]
+    offered = refs[world.orgs["VDAB Gent"].id]
+    api = (Api(world.app.test_client()) if relation == "anonymous"
+           else world.login(RELATIONS[relation][0]))
+    calls = {
+        "notes": lambda: api.get(f"/api/v1/cases/{case.id}/notes"),
+        "note": lambda: api.get(f"/api/v1/notes/{note['id']}"),
+        "write": lambda: api.post(f"/api/v1/cases/{case.id}/notes",
+                                  json={"body": "mine", "compartment": "internal"}),
+        "disclose": lambda: api.post(f"/api/v1/notes/{note['id']}/disclosures", json={
+            "audience": "case_team", "purpose": "coordination", "legal_basis": "458ter"}),
+        "referral": lambda: api.get(f"/api/v1/referrals/{accepted}"),
+        "refer": lambda: api.post(f"/api/v1/cases/{case.id}/referrals", json={
+            "to_organisation_id": str(world.orgs["CGG Gent"].id), "kind": "service",
+            "sphere_of_life": "trauma", "purpose": "counselling"}),
+        "diagram": lambda: api.get(f"/api/v1/cases/{case.id}/diagram.svg"),
+        "accept": lambda: api.post(f"/api/v1/referrals/{offered}/transitions",
+                                   json={"trigger": "accept"}),
+    }
+    for route, expected in zip(ROUTES_2, MATRIX_2[relation], strict=True):
+        r = calls[route]()
+        assert r.status_code == expected, (relation, route, r.get_data(as_text=True)[:300])
+        if expected == 403:
+            assert r.get_json()["rule"], (relation, route)
