@@ -194,3 +194,11 @@ RESOURCE_ACTIONS.update({
     "action:read": "see a follow-up action",
     "action:complete": "mark a follow-up action done",
 })
+
+# The auditor's workspace (referral/audit/review.py, anomalies.py, web.py).  Appended as
+# one block; the searches, verification and checkpoints are listed above.
+ACTOR_LEVEL.update({
+    "audit:break_glass_list": (("auditor",), "auditor_only"),
+    "audit:break_glass_review": (("auditor",), "auditor_only"),
+    "audit:anomalies": (("auditor",), "auditor_only"),
+})

@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from referral.accounts.api import bp as accounts_api
     from referral.audit.api import bp as audit_api
+    from referral.audit.web import bp as audit_pages
     from referral.cases.api import bp as cases_api
     from referral.cases.privacy_api import bp as privacy_api
     from referral.cases.views import bp as case_pages
@@ -76,7 +77,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (health, openapi, accounts_api, organisations_api, cases_api, notes_api,
                referrals_api, notifications_api, privacy_api, audit_api, web, case_pages,
-               meetings):
+               meetings, audit_pages):
         app.register_blueprint(bp)
     if app.config.get("BENCH"):  # the benchmark's bare baseline (REFERRAL_BENCH=1 only)
         from referral.bench import bp as bench

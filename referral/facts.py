@@ -19,6 +19,7 @@ from referral.cases.models import BreakGlass, Case
 from referral.meetings.models import AgendaItem, SecrecyAcknowledgement
 from referral.notes.models import Disclosure, Note
 from referral.referrals.models import Referral
+from referral.transaction import denial
 
 
 def _facts_rows(case_ids: list[uuid.UUID], now: datetime) -> CompoundSelect[Any]:
@@ -109,7 +110,9 @@ def load_case(s: Session, actor: Actor, case_id: uuid.UUID, action: str,
         stmt = stmt.with_for_update(of=Case)
     case = s.scalar(stmt)
     if case is None:
-        raise errors.NotFound("No such case.")
+        # Guessing ids must leave the same trace as probing an unrelated case.
+        raise errors.NotFound("No such case.", _audit=denial(
+            actor, action, "no_relation", object_type="case", object_id=case_id))
     facts = case_facts(s, case)
     decision = authorize(actor, action, facts, object_type="case", object_id=case.id,
                          case_id=case.id)

@@ -95,3 +95,17 @@ def test_no_content_type_on_204(world):
     r = api.post("/api/v1/auth/logout")
     assert r.status_code == 204
     assert "Content-Type" not in r.headers
+
+
+def test_guessed_ids_leave_a_denial_in_the_audit_trail(world, dbs):
+    from sqlalchemy import select
+
+    from referral.audit.models import AuditEvent
+
+    build(world)
+    guess = uuid.uuid4()
+    assert_problem(world.login("elsewhere_rp").get(f"/api/v1/cases/{guess}"), 404)
+    rows = dbs.execute(select(AuditEvent.action, AuditEvent.outcome, AuditEvent.rule)
+                       .where(AuditEvent.object_id == str(guess))).all()
+    dbs.rollback()
+    assert rows == [("case:read", "denied", "no_relation")]

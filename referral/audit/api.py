@@ -1,4 +1,4 @@
-"""The auditor's API: events, verification, checkpoints.
+"""The auditor's API: events, verification, checkpoints, break-glass reviews, anomalies.
 
 Every search, export and verification is itself an audit event, naming the
 filters used but never their values.
@@ -6,13 +6,14 @@ filters used but never their values.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Response, current_app
 
 from referral import clock, db, errors
-from referral.api import api_blueprint, page_of, route
-from referral.audit import chain, search
+from referral.api import api_blueprint, expected_version, page_of, route
+from referral.audit import anomalies, chain, review, search
 from referral.audit.checkpoints import (
     checkpoint_summary,
     create_checkpoint,
@@ -21,9 +22,14 @@ from referral.audit.checkpoints import (
     list_checkpoints,
 )
 from referral.audit.schemas import (
+    AnomaliesOut,
+    AnomalyQuery,
     AuditEventOut,
     AuditEventQuery,
     AuditFilterQuery,
+    BreakGlassQuery,
+    BreakGlassReviewIn,
+    BreakGlassUseOut,
     CheckpointExportOut,
     CheckpointOut,
     VerifyOut,
@@ -94,3 +100,45 @@ def new_checkpoint() -> Any:
     cp = create_checkpoint(s, current_app.config, actor=current_actor())
     keys = known_public_keys(current_app.config)
     return export_checkpoint(cp, keys.get(cp.public_key_id))
+
+
+# -- the auditor's workspace --------------------------------------------------------------------
+
+
+@route(bp, "/audit/break-glass", "GET", action="audit:break_glass_list", query=BreakGlassQuery,
+       response=BreakGlassUseOut, paginated=True,
+       summary="Break-glass uses; reviewed=false lists those awaiting review, oldest first "
+               "(auditors)")
+def list_break_glass(query: dict[str, Any]) -> Any:
+    s = db.session()
+    result = review.list_uses(s, query)
+    review.record_listing(s, current_actor(), query, "list")
+    return result
+
+
+@route(bp, "/audit/break-glass/<uuid:grant_id>/review", "POST",
+       action="audit:break_glass_review", body=BreakGlassReviewIn, response=BreakGlassUseOut,
+       statuses=(409,),
+       summary="Mark a break-glass use reviewed, with a comment (auditors; audited; "
+               "If-Match or version for optimistic locking)")
+def review_break_glass(grant_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return review.review(db.session(), current_actor(), grant_id, body["comment"],
+                         expected_version(body))
+
+
+@route(bp, "/audit/anomalies", "GET", action="audit:anomalies", query=AnomalyQuery,
+       response=AnomaliesOut,
+       summary="Anomaly flags over a window (default the last 7 days): unrelated access, "
+               "re-identifications per day above a threshold, access outside office hours "
+               "(auditors)")
+def list_anomalies(query: dict[str, Any]) -> Any:
+    s = db.session()
+    try:
+        since, until = anomalies.window(query.get("since"), query.get("until"), clock.now())
+    except ValueError as exc:
+        raise errors.ValidationFailed({"since": [str(exc)]}) from None
+    result = anomalies.compute(s, since, until,
+                               anomalies.Thresholds.from_config(current_app.config))
+    chain.record(s, current_actor(), "audit:anomalies", object_type="audit_events",
+                 purpose=anomalies.describe(since, until), rule="auditor_only")
+    return result

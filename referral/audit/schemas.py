@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from referral.schemas import OutputSchema, PageQuery
+from referral.schemas import InputSchema, OutputSchema, PageQuery
 
 OUTCOMES = ("allowed", "denied")
 
@@ -81,3 +81,83 @@ class CheckpointExportOut(CheckpointOut):
     public_key = fields.String(allow_none=True,
                                metadata={"description": "raw Ed25519 public key, base64"})
     message = fields.String(metadata={"description": "the exact ASCII text that was signed"})
+
+
+# -- the auditor's workspace: break-glass reviews and anomaly flags -------------------------
+
+
+class BreakGlassQuery(PageQuery):
+    """``reviewed=false``: uses awaiting review; ``true``: reviewed ones; absent: all."""
+
+    reviewed = fields.Boolean()
+
+
+class BreakGlassUseOut(OutputSchema):
+    id = fields.UUID()
+    case_id = fields.UUID()
+    user_id = fields.UUID()
+    organisation_id = fields.UUID()
+    reason = fields.String()
+    granted_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    reviewed_by_user_id = fields.UUID(allow_none=True)
+    review_comment = fields.String(allow_none=True)
+    version = fields.Integer()
+
+
+class BreakGlassReviewIn(InputSchema):
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    version = fields.Integer(validate=validate.Range(min=1),
+                             metadata={"description": "the version last seen (or If-Match)"})
+
+
+class AnomalyQuery(Schema):
+    """The window, ``since`` inclusive, ``until`` exclusive (default: the last 7 days)."""
+
+    since = _when()
+    until = _when()
+
+    @validates_schema
+    def _since_before_until(self, data: dict[str, Any], **_kw: Any) -> None:
+        since, until = data.get("since"), data.get("until")
+        if since is not None and until is not None and until <= since:
+            raise ValidationError("until must be later than since.", "until")
+
+
+class UnrelatedAccessOut(OutputSchema):
+    user_id = fields.UUID()
+    organisation_id = fields.UUID(allow_none=True)
+    denials = fields.Integer(metadata={"description": "denied with rule no_relation"})
+    break_glass = fields.Integer(metadata={"description": "break-glass uses"})
+    total = fields.Integer()
+    cases = fields.Integer(metadata={"description": "distinct cases concerned"})
+
+
+class ReidentificationFlagOut(OutputSchema):
+    user_id = fields.UUID()
+    organisation_id = fields.UUID(allow_none=True)
+    day = fields.Date(metadata={"description": "local day (Europe/Brussels)"})
+    count = fields.Integer()
+
+
+class OffHoursOut(OutputSchema):
+    user_id = fields.UUID()
+    organisation_id = fields.UUID(allow_none=True)
+    count = fields.Integer()
+    cases = fields.Integer(metadata={"description": "distinct cases concerned"})
+    first_at = fields.AwareDateTime()
+    last_at = fields.AwareDateTime()
+
+
+class AnomaliesOut(OutputSchema):
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    timezone = fields.String()
+    office_hours = fields.String()
+    unrelated_access_threshold = fields.Integer()
+    reidentification_threshold = fields.Integer(
+        metadata={"description": "per user and local day"})
+    unrelated_access = fields.List(fields.Nested(UnrelatedAccessOut))
+    reidentifications = fields.List(fields.Nested(ReidentificationFlagOut))
+    off_hours = fields.List(fields.Nested(OffHoursOut))

@@ -101,7 +101,8 @@ def _load_note(s: Session, actor: Actor, note_id: uuid.UUID, action: str
                ) -> tuple[Note, Case, str]:
     note = s.get(Note, note_id)
     if note is None:
-        raise errors.NotFound("No such note.")
+        raise errors.NotFound("No such note.", _audit=denial(
+            actor, action, "no_relation", object_type="note", object_id=note_id))
     case = s.get(Case, note.case_id)
     assert case is not None
     facts = case_facts(s, case)

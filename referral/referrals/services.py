@@ -24,6 +24,7 @@ from referral.notifications.services import notify_organisation
 from referral.organisations.models import Organisation
 from referral.referrals.guards import PARTNER_GUARDS, REFERRAL_GUARDS
 from referral.referrals.models import PartnerPathway, Referral
+from referral.transaction import denial
 
 ANSWER_WITHIN_WORKING_DAYS = 5
 
@@ -88,7 +89,9 @@ def _load(s: Session, actor: Actor, referral_id: uuid.UUID, action: str, *, lock
         stmt = stmt.with_for_update()
     referral = s.scalar(stmt)
     if referral is None:
-        raise errors.NotFound("No such referral.")
+        raise errors.NotFound("No such referral.", _audit=denial(
+            actor, action, "no_relation", object_type="referral", object_id=referral_id)
+            if check else None)
     case = s.get(Case, referral.case_id)
     assert case is not None
     facts = referral_facts(referral, case_facts(s, case))
