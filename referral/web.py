@@ -45,8 +45,24 @@ def _html(template: str, status: int = 200, **context: Any) -> Response:
 def home() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("web.login_page"))
-    return render_template("home.html", user=current_user.user, actor=current_actor(),
-                           mfa_applies=security.mfa_applies(current_user.user))
+    actor = current_actor()
+    return render_template("home.html", user=current_user.user, actor=actor,
+                           mfa_applies=security.mfa_applies(current_user.user),
+                           meetings=_my_meetings(actor))
+
+
+def _my_meetings(actor: Any) -> list[Any]:
+    """Meetings this user attends or manages (dates and states only, no case data)."""
+    from sqlalchemy import exists, or_, select
+
+    from referral.meetings.models import Meeting, MeetingAttendee
+
+    managed = actor.livcs_with("livc_chair", "livc_coordinator")
+    attends = exists().where(MeetingAttendee.meeting_id == Meeting.id,
+                             MeetingAttendee.user_id == actor.user_id)
+    condition = or_(Meeting.livc_id.in_(managed), attends) if managed else attends
+    return list(db.session().scalars(select(Meeting).where(condition)
+                                     .order_by(Meeting.scheduled_at.desc()).limit(20)))
 
 
 def _password_step(username: str, password: str) -> str:

@@ -69,3 +69,16 @@ def test_pages_need_login_and_hide_unrelated_cases(world):
     assert anonymous.get("/cases").status_code == 302
     stranger, _ = _browser(world, "elsewhere_rp")
     assert stranger.get(f"/cases/{case.id}").status_code == 404
+
+
+def test_home_page_points_each_role_to_its_work(world):
+    build(world)
+    rp, _ = _browser(world, "owner_rp")
+    page = rp.get("/").get_data(as_text=True)
+    assert "/cases" in page
+    assert "/inbox" in page
+    assert "/audit" not in page
+    auditor, _ = _browser(world, "auditor1")
+    page = auditor.get("/").get_data(as_text=True)
+    assert "/audit" in page
+    assert "/inbox" not in page
