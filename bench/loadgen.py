@@ -53,9 +53,11 @@ class Exhausted(Exception):
 class Operation:
     """Builds each client's next request; learns from the answer when it must."""
 
-    def __init__(self, op: str, plan: dict[str, Any], clients: int, seed: int) -> None:
+    def __init__(self, op: str, plan: dict[str, Any], clients: int, seed: int,
+                 state: dict[str, Any] | None = None) -> None:
         self.op = op
         self.plan = plan
+        state = state or {}
         self.rngs = [random.Random(seed * 1000 + c) for c in range(clients)]
         cases = plan["case_ids"]
         self.cases = cases
@@ -64,14 +66,18 @@ class Operation:
             if len(ids) < clients:
                 raise SystemExit(f"need at least {clients} transition cases, have {len(ids)}")
             # Each client owns its cases: no two clients ever touch the same one.
+            known = state.get("cases", {})
             self.mine: list[list[dict[str, Any]]] = [
-                [{"id": i, "state": "internal_follow_up", "version": 1} for i in ids[c::clients]]
+                [{"id": i, **known.get(i, {"state": "internal_follow_up", "version": 1})}
+                 for i in ids[c::clients]]
                 for c in range(clients)]
             self.turn = [0] * clients
             self.current: list[dict[str, Any] | None] = [None] * clients
         if op == "referral_accept":
-            ids = plan["offered_referral_ids"]
+            used = set(state.get("accepted", []))
+            ids = [i for i in plan["offered_referral_ids"] if i not in used]
             self.queues = [list(ids[c::clients]) for c in range(clients)]
+            self.used = sorted(used)
 
     def next(self, c: int) -> tuple[str, str, dict[str, Any] | None]:
         rng = self.rngs[c]
@@ -100,6 +106,7 @@ class Operation:
             if not self.queues[c]:
                 raise Exhausted
             rid = self.queues[c].pop()
+            self.used.append(rid)
             return "POST", f"/api/v1/referrals/{rid}/transitions", {"trigger": "accept",
                                                                      "version": 1}
         if op == "audit_search":
@@ -107,6 +114,15 @@ class Operation:
         if op == "access_log":
             return "GET", f"/api/v1/cases/{rng.choice(self.cases)}/access-log", None
         raise SystemExit(f"unknown operation {op}")
+
+    def state(self) -> dict[str, Any]:
+        """What the next run of this operation must know (one-shot resources, versions)."""
+        if self.op == "case_transition":
+            return {"cases": {case["id"]: {"state": case["state"], "version": case["version"]}
+                              for mine in self.mine for case in mine}}
+        if self.op == "referral_accept":
+            return {"accepted": self.used}
+        return {}
 
     def answered(self, c: int, status: int, body: bytes) -> None:
         if self.op != "case_transition":
@@ -131,14 +147,15 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 def run(url: str, plan: dict[str, Any], op: str, warmup: float, duration: float,
-        concurrency: int, seed: int = 1) -> dict[str, Any]:
+        concurrency: int, seed: int = 1, state: dict[str, Any] | None = None
+        ) -> tuple[dict[str, Any], list[float], dict[str, Any]]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     if host not in {"127.0.0.1", "localhost", "::1"}:
         raise SystemExit("the load generator talks to the loopback interface only")
     who, expected = OPERATIONS[op]
     token = plan["users"][who]["token"]
-    operation = Operation(op, plan, concurrency, seed)
+    operation = Operation(op, plan, concurrency, seed, state)
     started = time.perf_counter()
     measure_from = started + warmup
     stop_at = measure_from + duration
@@ -209,7 +226,7 @@ def run(url: str, plan: dict[str, Any], op: str, warmup: float, duration: float,
     ok = len(latencies)
     total = sum(status_total.values())
     ms = [x * 1000 for x in latencies]
-    return {
+    return ({
         "op": op,
         "concurrency": concurrency,
         "warmup_s": warmup,
@@ -227,7 +244,7 @@ def run(url: str, plan: dict[str, Any], op: str, warmup: float, duration: float,
         "warmup_requests": sum(warm_counts),
         "client_cpu_s": round(cpu, 2),
         "sample_failures": failures,
-    }
+    }, ms, operation.state())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,13 +257,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path)
+    p.add_argument("--samples", type=Path, help="write every counted latency (ms) here")
+    p.add_argument("--state", type=Path,
+                   help="read and update what consecutive runs must share (case versions, "
+                        "referrals already accepted)")
     args = p.parse_args(argv)
     plan = json.loads(args.plan.read_text())
-    result = run(args.url, plan, args.op, args.warmup, args.duration, args.concurrency,
-                 args.seed)
+    state = json.loads(args.state.read_text()) if args.state and args.state.exists() else None
+    result, samples, new_state = run(args.url, plan, args.op, args.warmup, args.duration,
+                                     args.concurrency, args.seed, state)
     text = json.dumps(result)
     if args.out:
         args.out.write_text(text)
+    if args.samples:
+        args.samples.write_text(json.dumps([round(x, 3) for x in samples]))
+    if args.state:
+        args.state.write_text(json.dumps(new_state))
     print(text)
     return 0
 
