@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -119,3 +119,11 @@ def close_session(_exc: BaseException | None = None) -> None:
     s = g.pop("db_session", None)
     if s is not None:
         s.close()
+
+
+def paginate(s: Session, stmt: Select[Any], page: int, per_page: int, *order_by: Any
+             ) -> tuple[list[Any], int]:
+    """One page of ``stmt`` (ordered) and the total number of rows it matches."""
+    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = s.scalars(stmt.order_by(*order_by).offset((page - 1) * per_page).limit(per_page))
+    return list(rows.all()), total

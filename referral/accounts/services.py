@@ -23,6 +23,7 @@ from referral.accounts import mfa, passwords
 from referral.accounts.lockout import refuse_if_locked, register_failure
 from referral.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from referral.audit import chain
+from referral.db import paginate
 from referral.organisations.models import Livc, LivcMember, Organisation
 
 
@@ -143,9 +144,7 @@ def list_users(s: Session, page: int, per_page: int, organisation_id: uuid.UUID 
     stmt = select(User)
     if organisation_id:
         stmt = stmt.where(User.organisation_id == organisation_id)
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = s.scalars(stmt.order_by(User.username).offset((page - 1) * per_page)
-                     .limit(per_page)).all()
+    rows, total = paginate(s, stmt, page, per_page, User.username)
     return list(rows), total
 
 

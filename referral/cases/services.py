@@ -24,6 +24,7 @@ from referral.calendar import add_working_days
 from referral.cases.guards import CASE_GUARDS
 from referral.cases.identity import age_band, age_on, parse_identity
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
+from referral.db import paginate
 from referral.diagram import render_svg
 from referral.facts import case_facts_many, load_case
 from referral.identity.errors import KeyDestroyed
@@ -324,9 +325,7 @@ def access_log(s: Session, actor: Actor, case_id: uuid.UUID, page: int, per_page
                ) -> dict[str, Any]:
     case, _facts, decision = load_case(s, actor, case_id, "case:access_log")
     stmt = select(AuditEvent).where(AuditEvent.case_id == case.id)
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = s.scalars(stmt.order_by(AuditEvent.seq.desc()).offset((page - 1) * per_page)
-                     .limit(per_page)).all()
+    rows, total = paginate(s, stmt, page, per_page, AuditEvent.seq.desc())
     chain.record(s, actor, "case:access_log", object_type="case", object_id=case.id,
                  case_id=case.id, rule=decision.rule)
     return {"items": list(rows), "page": page, "per_page": per_page, "total": total}

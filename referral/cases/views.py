@@ -19,16 +19,9 @@ from referral.organisations.models import Livc, Organisation
 from referral.referrals import services as referrals
 from referral.security import current_actor
 from referral.transaction import run_in_transaction
+from referral.web import page
 
 bp = Blueprint("case_pages", __name__)
-
-
-def page(action: str) -> Any:
-    def decorator(view: Any) -> Any:
-        view.policy_action = action
-        return view
-
-    return decorator
 
 
 def _login_required() -> Response | None:

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import workflows
@@ -24,6 +24,7 @@ from referral.audit import chain
 from referral.authz import authorize
 from referral.cases.models import Case, TransitionRecord
 from referral.cases.services import transition_case
+from referral.db import paginate
 from referral.facts import case_facts
 from referral.identity.vault import encrypt_field
 from referral.meetings.access import data_key, load_meeting, require_state
@@ -176,10 +177,8 @@ def list_actions(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, A
     stmt = select(Action).where(Action.organisation_id == actor.organisation_id)
     if not query.get("include_done"):
         stmt = stmt.where(Action.done_at.is_(None))
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page, per_page = query["page"], query["per_page"]
-    rows = s.scalars(stmt.order_by(Action.due, Action.id).offset((page - 1) * per_page)
-                     .limit(per_page)).all()
+    rows, total = paginate(s, stmt, page, per_page, Action.due, Action.id)
     for a in rows:
         chain.record(s, actor, "action:read", object_type="action", object_id=a.id,
                      case_id=a.case_id, rule="action_owner_organisation", purpose="list")

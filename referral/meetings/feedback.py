@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor, Decision
@@ -24,6 +24,7 @@ from referral.accounts.models import RoleAssignment, User
 from referral.audit import chain
 from referral.authz import authorize
 from referral.cases.models import Case
+from referral.db import paginate
 from referral.identity.vault import decrypt_field, encrypt_field
 from referral.meetings.access import data_key, load_meeting, meeting_facts, require_state
 from referral.meetings.models import AgendaItem, FeedbackApproval, FeedbackSheet, Meeting
@@ -238,10 +239,9 @@ def list_sheets(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, An
                        Meeting.livc_id.in_(chair))))
     if query.get("state"):
         stmt = stmt.where(FeedbackSheet.state == query["state"])
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page, per_page = query["page"], query["per_page"]
-    rows = s.scalars(stmt.order_by(FeedbackSheet.created_at.desc(), FeedbackSheet.id)
-                     .offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = paginate(s, stmt, page, per_page, FeedbackSheet.created_at.desc(),
+                           FeedbackSheet.id)
     for sheet in rows:
         chain.record(s, actor, "feedback:read", object_type="feedback_sheet",
                      object_id=sheet.id, case_id=sheet.case_id, purpose="list")

@@ -6,12 +6,13 @@ import uuid
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
 from referral import clock, errors
 from referral.accounts.models import RoleAssignment, User
+from referral.db import paginate
 from referral.notifications.models import Notification, OutboxMessage
 
 
@@ -39,9 +40,7 @@ def list_for(s: Session, actor: Actor, unread_only: bool, page: int, per_page: i
     stmt = select(Notification).where(Notification.user_id == actor.user_id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = s.scalars(stmt.order_by(Notification.created_at.desc())
-                     .offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = paginate(s, stmt, page, per_page, Notification.created_at.desc())
     return {"items": list(rows), "page": page, "per_page": per_page, "total": total}
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from policies.actor import Actor
 from referral import errors
 from referral.audit import chain
+from referral.db import paginate
 from referral.organisations.models import Livc, LivcMember, LivcMunicipality, Organisation
 
 
@@ -29,9 +30,7 @@ def list_organisations(s: Session, page: int, per_page: int, kind: str | None = 
     stmt = select(Organisation)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = s.scalars(stmt.order_by(Organisation.name).offset((page - 1) * per_page)
-                     .limit(per_page)).all()
+    rows, total = paginate(s, stmt, page, per_page, Organisation.name)
     return list(rows), total
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import workflows
@@ -18,6 +18,7 @@ from referral.audit import chain
 from referral.authz import authorize
 from referral.calendar import add_working_days
 from referral.cases.models import Case
+from referral.db import paginate
 from referral.facts import case_facts, load_case, referral_facts
 from referral.models_base import engine_set_state
 from referral.notifications.services import notify_organisation
@@ -118,10 +119,8 @@ def list_referrals(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str,
         stmt = stmt.where(Referral._state == query["state"])
     if query.get("case_id"):
         stmt = stmt.where(Referral.case_id == query["case_id"])
-    total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page, per_page = query["page"], query["per_page"]
-    rows = s.scalars(stmt.order_by(Referral.offered_at.desc(), Referral.id)
-                     .offset((page - 1) * per_page).limit(per_page)).all()
+    rows, total = paginate(s, stmt, page, per_page, Referral.offered_at.desc(), Referral.id)
     for r in rows:
         chain.record(s, actor, "referral:read", object_type="referral", object_id=r.id,
                      case_id=r.case_id, purpose="list")
