@@ -43,7 +43,7 @@ clean:
 
 # The benchmark (docs/PERFORMANCE.md): gunicorn (2 sync workers) on SQLite and PostgreSQL,
 # bulk-seeded at 1k and 100k cases, load from 127.0.0.1 only; writes bench/results.json and
-# prints a table.  15-19 minutes (bounded); BENCH_QUICK=1 for a 2-minute smoke run.
+# prints a table.  11-19 minutes (bounded); BENCH_QUICK=1 for a 2-minute smoke run.
 BENCH_TIMEOUT ?= 1200
 bench: $(STAMP)
 	timeout --signal=TERM $(BENCH_TIMEOUT) $(BIN)/python bench/run.py

@@ -119,6 +119,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
+class Terminated(Exception):
+    """SIGTERM (``timeout`` in ``make bench``, or an operator): stop, clean up, report."""
+
+
 class Budget:
     def __init__(self, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
@@ -714,6 +718,8 @@ def assemble(settings: Settings, runs: dict[str, dict[str, Any]], started: datet
                            if f"{kind}-{name}" in runs and "verify" in runs[f"{kind}-{name}"]}
         entry["seed"] = {name: runs[f"{kind}-{name}"].get("seed")
                          for name in ("small", "large") if f"{kind}-{name}" in runs}
+        entry["measured_at"] = {name: runs[f"{kind}-{name}"].get("measured_at")
+                                 for name in ("small", "large") if f"{kind}-{name}" in runs}
         entry["worker_rss_mb"] = max((runs[f"{kind}-{n}"].get("worker_rss_mb_max", 0)
                                       for n in ("small", "large") if f"{kind}-{n}" in runs),
                                      default=None)
@@ -806,6 +812,11 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
                         "value": growth, "target": f"<= {TARGETS['growth_max']}",
                         "met": growth <= TARGETS["growth_max"]}
         verify = entry.get("verify", {})
+        if verify.get("large", {}).get("events_per_s"):
+            rate = verify["large"]["events_per_s"]
+            out[f"{kind}.verify_events_per_s"] = {
+                "value": rate, "target": ">= 333,333 (1M per 3 s)",
+                "met": rate >= TARGETS["verify_events_per_s"]}
         if "small" in verify and "large" in verify:
             a, b = verify["small"]["peak_rss_mb"], verify["large"]["peak_rss_mb"]
             out[f"{kind}.verify_constant_memory"] = {
@@ -922,6 +933,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-profile", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep the databases (debugging)")
     p.add_argument("--results", type=Path, default=RESULTS)
+    p.add_argument("--reassemble", action="store_true",
+                   help="measure nothing: rebuild the results from bench/out/runs.json")
     p.add_argument("--update", action="store_true",
                    help="keep the previous runs (bench/out/runs.json) of the databases and "
                         "scales not measured now, e.g. to re-measure one disturbed scale")
@@ -935,23 +948,28 @@ def main(argv: list[str] | None = None) -> int:
                                                   "20" if settings.quick else "120")))
 
     def _terminate(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
+        raise Terminated(f"terminated by signal {signum}")
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     if shutil.which("gunicorn", path=str(VENV_BIN)) is None:
         raise SystemExit("gunicorn is not installed in the virtualenv")
     started = datetime.now(UTC)
     t0 = time.monotonic()
     base = base_env()
+    # This run's keys, to reuse a database kept with --keep (set -a; . bench/out/bench.env).
+    fd = os.open(OUT / "bench.env", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.writelines(f"{k}={v}\n" for k, v in sorted(base.items()) if k.startswith("REFERRAL_"))
     runs: dict[str, dict[str, Any]] = {}
     runs_path = OUT / "runs.json"
-    if args.update and runs_path.exists():
+    if (args.update or args.reassemble) and runs_path.exists():
         runs = json.loads(runs_path.read_text())
     log(f"benchmark {'(quick) ' if settings.quick else ''}on {os.cpu_count()} CPUs, "
         f"budget {settings.budget_s:.0f} s")
     failed = None
     try:
-        for kind in settings.databases:
+        for kind in () if args.reassemble else settings.databases:
             for scale in settings.scales[kind]:
                 if scale.name not in args.scales.split(","):
                     continue
@@ -959,10 +977,11 @@ def main(argv: list[str] | None = None) -> int:
                                                          scale, base)
                 runs[f"{kind}-{scale.name}"]["measured_at"] = datetime.now(UTC).isoformat()
                 runs_path.write_text(json.dumps(runs, indent=1))
-    except (RuntimeError, TimeoutError, subprocess.TimeoutExpired) as exc:
+    except (RuntimeError, TimeoutError, subprocess.TimeoutExpired, Terminated) as exc:
+        # What was measured before the failure (or the signal) is still written out.
         failed = f"{type(exc).__name__}: {exc}"
         log(f"stopped: {failed}")
-    if args.update:
+    if args.update or args.reassemble:
         settings = replace(settings, databases=tuple(
             sorted({k.split("-")[0] for k in runs} | set(settings.databases))))
     results = assemble(settings, runs, started, time.monotonic() - t0)
