@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             send(*reqs[-1])
             capture["on"] = False
             text += "\n\n" + explain(engine, captured)
+        args.outdir.mkdir(parents=True, exist_ok=True)
         path = args.outdir / f"profile-{label}-{op}.txt"
         path.write_text(text)
         summary[op] = {

@@ -12,12 +12,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import Boolean, ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from policies.actor import Actor
 from policies.cases import LIVC_CASE_ROLES
 from policies.facts import LIVC_STATES, PARTNER_STATES
 from policies.vocabulary import CASE_ROLES
+
+
+class InSubquery(ColumnElement[bool]):
+    """``column IN (subquery)``, written ``column = ANY(ARRAY(subquery))`` on PostgreSQL.
+
+    Both are one uncorrelated subquery.  The ARRAY form makes the subquery an init plan
+    whose result is an index condition, so an OR of such arms with indexed columns becomes
+    a BitmapOr of index scans: for an organisation that sees 400 of 100k cases the scope's
+    count went from a sequential scan (37 ms) to 3 ms.  ``IN`` is a hashed filter, never
+    an index condition.  Both columns involved are NOT NULL, so the two are equivalent.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("query", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any], query: Select[Any]) -> None:
+        self.column = column
+        self.query = query
+
+
+@compiles(InSubquery)
+def _in_subquery(element: InSubquery, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column.in_(element.query), **kw))
+
+
+@compiles(InSubquery, "postgresql")
+def _any_array(element: InSubquery, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY{compiler.process(element.query.scalar_subquery(), **kw)})"
 
 
 def _tables(model: Any) -> Any:
@@ -30,9 +63,12 @@ def _has_case_role(actor: Actor) -> bool:
 
 def _referral_to_me(t: Any, case_id: Any, actor: Actor, states: tuple[str, ...]
                     ) -> ColumnElement[bool]:
+    # Uncorrelated, not a correlated EXISTS: under the OR of the case scope PostgreSQL
+    # costs an EXISTS once per case row (1.2 million for 100k cases, enough to switch JIT
+    # on), and an EXISTS arm keeps the OR from using indexes (see InSubquery).
     r = t["referrals"]
-    return exists().where(r.c.case_id == case_id, r.c.to_organisation_id == actor.organisation_id,
-                          r.c.state.in_(states))
+    return InSubquery(case_id, select(r.c.case_id).where(
+        r.c.to_organisation_id == actor.organisation_id, r.c.state.in_(states)))
 
 
 def _case_team(t: Any, cases: Any, actor: Actor) -> ColumnElement[bool]:
@@ -61,8 +97,8 @@ def case_condition(actor: Actor, cases: Any, now: datetime, *, reduced: bool = T
     parts: list[ColumnElement[bool]] = [
         _case_team(t, cases, actor),
         _livc(cases, actor),
-        exists().where(bg.c.case_id == cases.c.id, bg.c.user_id == actor.user_id,
-                       bg.c.expires_at > now),
+        InSubquery(cases.c.id, select(bg.c.case_id).where(bg.c.user_id == actor.user_id,
+                                                          bg.c.expires_at > now)),
     ]
     if reduced and _has_case_role(actor):
         parts.append(_referral_to_me(t, cases.c.id, actor, ("offered",)))

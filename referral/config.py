@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "NOTE_MAX_CHARS": 20_000,
     "PER_PAGE_DEFAULT": 50,
     "PER_PAGE_MAX": 200,
+    # Lists over tables that grow without bound (cases, audit events) count at most this
+    # many matches (20 pages of 50): beyond, "total" is this number, "total_exact" false.
+    "LIST_COUNT_LIMIT": 1_000,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 12,
     "MFA_REQUIRED": None,  # None: on in production, off in development
@@ -68,6 +71,7 @@ _INT_SETTINGS = {
     "NOTE_MAX_CHARS",
     "PER_PAGE_DEFAULT",
     "PER_PAGE_MAX",
+    "LIST_COUNT_LIMIT",
     "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_HOURS",
     "REIDENTIFY_PER_HOUR",

@@ -9,6 +9,8 @@ with "database is locked" instead of waiting for the lock.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from flask import current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -71,7 +74,43 @@ def _sqlite_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(SQLITE_BEGIN) == "DEFERRED":
+            conn.exec_driver_sql("BEGIN")  # reads only: see security.authenticate_first
+            return
+        _begin_immediate(conn.connection.driver_connection)
+
+
+# Execution option naming how a SQLite transaction begins: "IMMEDIATE" (the default: the
+# write lock at the first statement, so a transaction that reads and then writes cannot
+# fail half-way with SQLITE_BUSY_SNAPSHOT) or "DEFERRED" (a read-only transaction).
+SQLITE_BEGIN = "referral_sqlite_begin"
+SQLITE_BUSY_WAIT_S = 10.0
+
+
+def _begin_immediate(raw: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock in short steps.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ... 100 ms between attempts:
+    a worker that finds the lock taken often sleeps long after it was released (the
+    benchmark's p99 was 5-10 times its p50).  Here the attempts are 0.2 to 2 ms apart, for
+    at most ``SQLITE_BUSY_WAIT_S``; then the request fails as "database unavailable" (503).
+    """
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + SQLITE_BUSY_WAIT_S
+        pause = 0.0002
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = getattr(exc, "sqlite_errorcode", 5) & 0xFF == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() >= deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+    finally:
+        raw.execute("PRAGMA busy_timeout=10000")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -82,8 +121,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_events(engine)
         return engine
     # No JIT: it pays off for long analytical queries, not for this application's short
-    # ones, and the planner's cost of the case-scope EXISTS subqueries (inside an OR) crosses
-    # jit_above_cost from about 10k cases on: ~90 ms of compilation per list query.
+    # ones; the case scope's planner cost once crossed jit_above_cost from about 10k cases
+    # on (~90 ms of compilation per list query, policies/scopes.py).
     connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
@@ -119,6 +158,17 @@ def close_session(_exc: BaseException | None = None) -> None:
     s = g.pop("db_session", None)
     if s is not None:
         s.close()
+
+
+def count_upto(s: Session, stmt: Select[Any], limit: int) -> tuple[int, bool]:
+    """How many rows ``stmt`` matches, counting no further than ``limit``.
+
+    Returns ``(total, exact)``; past the limit ``(limit, False)``.  An exact count is a pass
+    over every match (12 ms for 100k visible cases, a second for 10M audit events) on each
+    page; nobody pages through ten thousand rows, they filter.
+    """
+    n = s.scalar(select(func.count()).select_from(stmt.limit(limit + 1).subquery())) or 0
+    return min(n, limit), n <= limit
 
 
 def paginate(s: Session, stmt: Select[Any], page: int, per_page: int, *order_by: Any

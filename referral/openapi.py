@@ -85,7 +85,12 @@ def _operation(rs: RouteSpec, params: list[dict[str, Any]], endpoint: str) -> di
             if rs.paginated:
                 schema: dict[str, Any] = {"type": "object", "properties": {
                     "items": {"type": "array", "items": ref}, "page": {"type": "integer"},
-                    "per_page": {"type": "integer"}, "total": {"type": "integer"}}}
+                    "per_page": {"type": "integer"}, "total": {"type": "integer"},
+                    "total_exact": {
+                        "type": "boolean",
+                        "description": "Cases and audit events only: false when more rows "
+                                       "match than LIST_COUNT_LIMIT (1,000 by default); "
+                                       "total is then that limit."}}}
             elif rs.many:
                 schema = {"type": "array", "items": ref}
             else:

@@ -131,15 +131,37 @@ def _session_expired(row: UserSession, user: User, now: datetime) -> str | None:
     return None
 
 
+def _read_credentials_first(s: Session) -> bool:
+    """On SQLite, read the credentials in a read-only transaction of their own.
+
+    Every other transaction there begins IMMEDIATE, taking the database's single write lock
+    at its first statement; authenticating inside it kept the lock over a third of every
+    request's database work.  The caller ends this one (``_end_credential_reads``) before
+    the request's own transaction starts.  PostgreSQL locks rows, not the database: there
+    the credentials are read in the request's transaction, saving a round trip.
+    """
+    if s.in_transaction() or db.database().dialect != "sqlite":
+        return False
+    s.connection(execution_options={db.SQLITE_BEGIN: "DEFERRED"})
+    return True
+
+
+def _end_credential_reads(s: Session, deferred: bool) -> None:
+    if deferred:
+        s.commit()  # nothing written: ends the read transaction, objects stay loaded
+
+
 def _load_session(session_token: str) -> LoggedIn | None:
     s = db.session()
+    deferred = _read_credentials_first(s)
     row = s.execute(
         select(UserSession).where(UserSession.token_hash == token_hash(session_token))
     ).scalar_one_or_none()
+    user = s.get(User, row.user_id) if row is not None and row.ended_at is None else None
+    _end_credential_reads(s, deferred)
     if row is None or row.ended_at is not None:
         return None
     now = clock.now()
-    user = s.get(User, row.user_id)
     expired = _session_expired(row, user, now) if user is not None else None
     if expired or user is None or not user.active:
         row.ended_at, row.end_reason = now, expired or "user_inactive"
@@ -157,13 +179,16 @@ def _load_bearer(header: str) -> LoggedIn | None:
     if scheme.lower() != "bearer" or not token:
         return None
     s = db.session()
+    deferred = _read_credentials_first(s)
     row = s.execute(
         select(ApiToken).where(ApiToken.token_hash == token_hash(token.strip()))
     ).scalar_one_or_none()
     now = clock.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    valid = row is not None and row.revoked_at is None and row.expires_at > now
+    user = s.get(User, row.user_id) if row is not None and valid else None
+    _end_credential_reads(s, deferred)
+    if row is None or not valid:
         return None
-    user = s.get(User, row.user_id)
     if user is None or not user.active:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=60):

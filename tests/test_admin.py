@@ -92,6 +92,21 @@ def test_weak_passwords_are_refused(world, admin):
         assert "password" in assert_problem(r, 422)["errors"]
 
 
+@pytest.mark.parametrize("pw", ["1qaz2wsx3edc", "leavemealone", "qazwsxedcrfv"])
+def test_passwords_common_in_breaches_are_refused(world, admin, pw):
+    # From the 30,000-entry breach list (long enough to pass every other rule).
+    org = world.org("CAW Gent")
+    r = admin.post("/api/v1/users", json={
+        "username": "breached", "display_name": "B", "password": pw,
+        "organisation_id": str(org.id)})
+    errors = assert_problem(r, 422)["errors"]["password"]
+    assert any("too common" in e for e in errors)
+    ok = admin.post("/api/v1/users", json={
+        "username": "breached", "display_name": "B", "password": "zeven kleine ezels dansen",
+        "organisation_id": str(org.id)})
+    assert ok.status_code == 201
+
+
 def test_stale_version_on_user_update_is_409(world, admin):
     user = world.user("cato", "CAW Gent", ["reference_person"])
     r = admin.patch(f"/api/v1/users/{user.id}", json={"display_name": "Cato B", "version": 1})

@@ -18,7 +18,7 @@ def test_models_match_migrations(app):
 
 
 def test_database_is_at_head(client):
-    assert client.get("/readyz").get_json()["revision"] == "0003"
+    assert client.get("/readyz").get_json()["revision"] == "0004"
 
 
 def test_check_constraints_exist(app):

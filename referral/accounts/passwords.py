@@ -18,8 +18,13 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-but-the-same-cost")
 
 @cache
 def _common() -> frozenset[str]:
+    """The 30,000 passwords most frequent in breach corpora (zxcvbn's list, offline: no
+    password or hash prefix leaves the server) and our own list of Dutch and local ones."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # 1 MB of lists: loaded on first use
+
     text = resources.files("referral").joinpath("data/common-passwords.txt").read_text()
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+    own = (line.strip().lower() for line in text.splitlines() if line.strip())
+    return frozenset(own) | frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
 
 
 # Words of this service and its partners (ASVS 6.1.2): a password that is little more than

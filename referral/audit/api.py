@@ -46,10 +46,11 @@ bp = api_blueprint("audit")
        summary="Search the audit trail, newest first (auditors)")
 def list_events(query: dict[str, Any]) -> Any:
     s = db.session()
-    items, total = search.search_events(s, query, query["page"], query["per_page"])
+    items, total, exact = search.search_events(s, query, query["page"], query["per_page"],
+                                               current_app.config["LIST_COUNT_LIMIT"])
     chain.record(s, current_actor(), "audit:search", object_type="audit_events",
                  purpose=search.describe("search", query))
-    return page_of(items, total, query["page"], query["per_page"])
+    return {**page_of(items, total, query["page"], query["per_page"]), "total_exact": exact}
 
 
 @route(bp, "/audit/events.csv", "GET", action="audit:search", query=AuditFilterQuery,

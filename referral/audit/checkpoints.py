@@ -123,7 +123,10 @@ def create_checkpoint(session: Session, app_config: Mapping[str, Any], *,
     was signed: the checkpoint covers everything before its own event.
     """
     key = signing_key_from_config(app_config["AUDIT_SIGNING_KEY"])
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    # Core, not the ORM: appends move the head with Core statements, so an AuditHead object
+    # held by this session could be stale.
+    head_t = AuditHead.__table__
+    head = session.execute(select(head_t.c.seq, head_t.c.hash).where(head_t.c.id == 1)).one()
     at = clock.now()
     seq, digest = head.seq, bytes(head.hash)
     cp = AuditCheckpoint(seq=seq, hash=digest, at=at,

@@ -7,10 +7,11 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from referral.audit.models import AuditEvent
+from referral.db import count_upto
 
 CSV_MAX_ROWS = 100_000
 FILTERS = ("actor_id", "organisation_id", "case_id", "action", "outcome", "since", "until")
@@ -72,14 +73,17 @@ def as_item(row: Any) -> dict[str, Any]:
     }
 
 
-def search_events(session: Session, filters: Mapping[str, Any], page: int,
-                  per_page: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of matching events, newest first, and how many match in all."""
-    total = session.execute(
-        select(func.count()).select_from(AuditEvent).where(*conditions(filters))
-    ).scalar_one()
+def search_events(session: Session, filters: Mapping[str, Any], page: int, per_page: int,
+                  count_limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+    """One page of matching events, newest first, and how many match (up to ``count_limit``).
+
+    Returns ``(items, total, exact)``: an unfiltered search of a log of millions counts at
+    most ``count_limit`` events, so that each page costs the page, not the log.
+    """
+    total, exact = count_upto(session, select(AuditEvent.seq).where(*conditions(filters)),
+                              count_limit)
     rows = session.execute(_select(filters).limit(per_page).offset((page - 1) * per_page))
-    return [as_item(r) for r in rows], int(total)
+    return [as_item(r) for r in rows], total, exact
 
 
 def csv_cell(value: Any) -> str:

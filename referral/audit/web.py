@@ -79,10 +79,12 @@ def _events_page(filters: dict[str, Any], kind: str) -> dict[str, Any]:
 
     def load() -> dict[str, Any]:
         s = db.session()
-        items, total = search.search_events(s, filters, page_no, PER_PAGE)
+        items, total, exact = search.search_events(s, filters, page_no, PER_PAGE,
+                                                   current_app.config["LIST_COUNT_LIMIT"])
         chain.record(s, current_actor(), "audit:search", object_type="audit_events",
                      purpose=search.describe(f"page {kind}", filters))
-        return {"items": items, "total": total, "page": page_no, "per_page": PER_PAGE,
+        return {"items": items, "total": total, "total_exact": exact, "page": page_no,
+                "per_page": PER_PAGE,
                 "pages": max(1, -(-total // PER_PAGE))}
 
     return run_in_transaction(load)

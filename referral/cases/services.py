@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 import workflows
@@ -24,7 +24,7 @@ from referral.calendar import add_working_days
 from referral.cases.guards import CASE_GUARDS
 from referral.cases.identity import age_band, age_on, parse_identity
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
-from referral.db import paginate
+from referral.db import count_upto, paginate
 from referral.diagram import render_svg
 from referral.facts import case_facts_many, load_case
 from referral.identity.errors import KeyDestroyed
@@ -158,12 +158,13 @@ def list_cases(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any
         where.append(Case.livc_id == query["livc_id"])
     if query.get("review_overdue") is True:
         where.append(Case.next_review_due < now.date())
-    total = s.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+    total, exact = count_upto(s, select(Case.id).where(*where),
+                              current_app.config["LIST_COUNT_LIMIT"])
     page, per_page = query["page"], query["per_page"]
     # Order and cut on the narrow (opened_at, id) first, then load only the page's rows
     # (with their subjects): sorting whole rows costs several times more on a big scope.
     ids = list(s.scalars(select(Case.id).where(*where)
-                         .order_by(Case.opened_at.desc(), Case.id)
+                         .order_by(Case.opened_at.desc(), Case.id.desc())
                          .offset((page - 1) * per_page).limit(per_page)))
     loaded = {c.id: c for c in s.scalars(
         select(Case).options(joinedload(Case.subject, innerjoin=True))
@@ -178,7 +179,8 @@ def list_cases(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any
         items.append(header(case, decision.rule, purpose=(
             _offered_purpose(s, actor, case)
             if decision.rule == "offered_referral_reduced" else None)))
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "total_exact": exact}
 
 
 def update_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
