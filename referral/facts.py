@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Select,
+    Uuid,
+    bindparam,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload
 
 import policies
@@ -16,14 +27,19 @@ from policies.facts import CaseFacts, DisclosureFact, NoteFacts, ReferralFact, R
 from referral import clock, errors
 from referral.authz import authorize
 from referral.cases.models import BreakGlass, Case
+from referral.db import UTCDateTime
 from referral.meetings.models import AgendaItem, SecrecyAcknowledgement
 from referral.notes.models import Disclosure, Note
 from referral.referrals.models import Referral
 from referral.transaction import denial
 
 
-def _facts_rows(case_ids: list[uuid.UUID], now: datetime) -> CompoundSelect[Any]:
-    """Everything the rules need about these cases, in one statement (one row per fact).
+@functools.cache
+def _facts_rows() -> CompoundSelect[Any]:
+    """Everything the rules need about some cases, in one statement (one row per fact).
+
+    Built once, with the bound parameters ``case_ids`` (expanding) and ``now``: building
+    this union cost more CPU than running it.
 
     Tagged rows: ``r`` a referral (id, from, to, state, kind), ``b`` an unexpired
     break-glass grant (user), ``a`` a secrecy acknowledgement for a meeting with the case
@@ -33,6 +49,8 @@ def _facts_rows(case_ids: list[uuid.UUID], now: datetime) -> CompoundSelect[Any]
     r, bg = Referral.__table__, BreakGlass.__table__
     ack, agenda = SecrecyAcknowledgement.__table__, AgendaItem.__table__
     none = [null(), null(), null(), null()]
+    case_ids: BindParameter[Any] = bindparam("case_ids", expanding=True)
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
     return union_all(
         select(literal("r").label("fact"), r.c.case_id, r.c.id.label("a"),
                r.c.from_organisation_id.label("b"), r.c.to_organisation_id.label("c"),
@@ -58,7 +76,7 @@ def case_facts_many(s: Session, cases: Sequence[Case], now: datetime | None = No
     acknowledged: dict[uuid.UUID, set[uuid.UUID]] = {i: set() for i in ids}
     on_agenda: set[uuid.UUID] = set()
     if ids:
-        for row in s.execute(_facts_rows(ids, now)):
+        for row in s.execute(_facts_rows(), {"case_ids": ids, "now": now}):
             if row.fact == "r":
                 referrals[row.case_id].append(ReferralFact(
                     id=row.a, from_organisation_id=row.b, to_organisation_id=row.c,
@@ -100,15 +118,19 @@ def referral_facts(referral: Referral, case: CaseFacts) -> ReferralFacts:
         case=case)
 
 
+@functools.cache
+def _case_statement(lock: bool) -> Select[Any]:
+    # The subject comes along (the header shows its pseudonym): no second round trip.
+    # Built once per kind: the joinedload option alone cost 0.1 ms per request.
+    stmt = select(Case).options(joinedload(Case.subject, innerjoin=True)).where(
+        Case.id == bindparam("case_id", type_=Uuid()))
+    return stmt.with_for_update(of=Case) if lock else stmt
+
+
 def load_case(s: Session, actor: Actor, case_id: uuid.UUID, action: str,
               *, lock: bool = False) -> tuple[Case, CaseFacts, Decision]:
     """The case if ``action`` is allowed; 404 without relation, 403 with the rule otherwise."""
-    # The subject comes along (the header shows its pseudonym): no second round trip.
-    stmt = select(Case).options(joinedload(Case.subject, innerjoin=True)).where(
-        Case.id == case_id)
-    if lock:
-        stmt = stmt.with_for_update(of=Case)
-    case = s.scalar(stmt)
+    case = s.scalar(_case_statement(lock), {"case_id": case_id})
     if case is None:
         # Guessing ids must leave the same trace as probing an unrelated case.
         raise errors.NotFound("No such case.", _audit=denial(
