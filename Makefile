@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest fuzz bench install demo clean
+.PHONY: run test lint typecheck pytest fuzz bench drills install demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,3 +47,14 @@ clean:
 BENCH_TIMEOUT ?= 1200
 bench: $(STAMP)
 	timeout --signal=TERM $(BENCH_TIMEOUT) $(BIN)/python bench/run.py
+
+# The reliability drills (docs/PERFORMANCE.md, "Drills"): conflicts, kill -9 of workers, a
+# database restart, backup and restore, two instances with two job runners, key rotation
+# under load; gunicorn and a private throwaway PostgreSQL cluster (initdb on a free port, the
+# shared server is never touched), 127.0.0.1 only.  Writes bench/drills.json, prints a
+# summary per drill, exits 1 if any check fails.  4-6 minutes (bounded by DRILLS_TIMEOUT);
+# DRILLS_ONLY=crash (space-separated names) runs some of them.
+DRILLS_TIMEOUT ?= 900
+DRILLS_ONLY ?=
+drills: $(STAMP)
+	timeout --signal=TERM $(DRILLS_TIMEOUT) $(BIN)/python bench/drills.py $(foreach d,$(DRILLS_ONLY),--only $(d))

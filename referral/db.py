@@ -123,7 +123,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # No JIT: it pays off for long analytical queries, not for this application's short
     # ones; the case scope's planner cost once crossed jit_above_cost from about 10k cases
     # on (~90 ms of compilation per list query, policies/scopes.py).
-    connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    # A database host that stops answering (powered off, packets dropped) must give 503s,
+    # not requests hanging until gunicorn kills the worker: bounded connects, and TCP
+    # keepalives and a user timeout for connections that go silent.
+    connect_args = {"options": "-c jit=off", "connect_timeout": 5, "keepalives_idle": 30,
+                    "keepalives_interval": 10, "keepalives_count": 3,
+                    "tcp_user_timeout": 10_000, **kwargs.pop("connect_args", {})}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

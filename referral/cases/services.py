@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 import workflows
@@ -40,14 +42,19 @@ REDUCED_FIELDS = ("id", "reference", "pseudonym", "age_band", "municipality_nis"
 
 
 def _next_reference(s: Session, livc: Livc) -> str:
+    # One upsert: a SELECT ... FOR UPDATE locks no row while the year's counter does not
+    # exist yet, so two first cases of a year both inserted it and one failed (409).
+    # Both databases take the row lock (SQLite: the write lock) in this statement.
     year = clock.now().year
-    counter = s.get(ReferenceCounter, (livc.id, year), with_for_update=True)
-    if counter is None:
-        counter = ReferenceCounter(livc_id=livc.id, year=year, last_number=0)
-        s.add(counter)
-    counter.last_number += 1
+    table = ReferenceCounter.__table__
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    number = s.execute(
+        insert(ReferenceCounter).values(livc_id=livc.id, year=year, last_number=1)
+        .on_conflict_do_update(index_elements=[table.c.livc_id, table.c.year],
+                               set_={"last_number": table.c.last_number + 1})
+        .returning(table.c.last_number)).scalar_one()
     prefix = "".join(ch for ch in livc.name.upper().replace("LIVC", "") if ch.isalnum())[:8]
-    return f"{prefix or 'LIVC'}-{year}-{counter.last_number:04d}"
+    return f"{prefix or 'LIVC'}-{year}-{number:04d}"
 
 
 def header(case: Case, rule: str, *, matches: int | None = None,
