@@ -113,7 +113,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         workers=int(os.environ.get("BENCH_WORKERS", "2")),
         offered=offered,
         profile=profile if not args.no_profile else False,
-        budget_s=float(os.environ.get("BENCH_BUDGET_S", "300" if quick else "1140")),
+        budget_s=float(os.environ.get("BENCH_BUDGET_S", "300" if quick else "2280")),
         pg_admin_url=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432"),
         keep=args.keep,
     )
@@ -897,9 +897,12 @@ def markdown(results: dict[str, Any]) -> str:
         small, scale = entry.get("operations", {}), entry.get("scale", {})
         large = scale.get("operations", {})
         sc = entry.get("operations_scale", {})
-        out.append(f"**{kind}** -- {sc.get('cases', '?'):,} cases / {sc.get('events', '?'):,} "
-                   f"events, then {scale.get('cases', 0):,} cases / {scale.get('events', 0):,} "
-                   "events")
+        def count(d: dict[str, Any], key: str) -> str:
+            value = d.get(key)
+            return f"{value:,}" if isinstance(value, int) else "?"  # a phase cut short
+
+        out.append(f"**{kind}** -- {count(sc, 'cases')} cases / {count(sc, 'events')} events, "
+                   f"then {count(scale, 'cases')} cases / {count(scale, 'events')} events")
         out.append("")
         out.append("| operation | req/s | p50 | p95 | p99 | ratio | CPU ms | cpu ratio | req/s | "
                    "p50 | p95 | p99 | ratio | CPU ms | cpu ratio | growth | cpu growth | "
