@@ -73,7 +73,9 @@ def is_livc(actor: Actor, case: CaseFacts, *roles: str) -> bool:
 
 
 def has_break_glass(actor: Actor, case: CaseFacts) -> bool:
-    return actor.user_id in case.break_glass_user_ids
+    # Only reference persons may break the glass, and a grant lapses with the role (it would
+    # otherwise outlive a role change for up to 24 hours).
+    return actor.user_id in case.break_glass_user_ids and actor.has_role("reference_person")
 
 
 def case_team(actor: Actor, case: CaseFacts) -> bool:

@@ -94,12 +94,10 @@ def case_condition(actor: Actor, cases: Any, now: datetime, *, reduced: bool = T
         return false()
     t = cases.metadata.tables
     bg = t["break_glass"]
-    parts: list[ColumnElement[bool]] = [
-        _case_team(t, cases, actor),
-        _livc(cases, actor),
-        InSubquery(cases.c.id, select(bg.c.case_id).where(bg.c.user_id == actor.user_id,
-                                                          bg.c.expires_at > now)),
-    ]
+    parts: list[ColumnElement[bool]] = [_case_team(t, cases, actor), _livc(cases, actor)]
+    if actor.has_role("reference_person"):  # as policies.cases.has_break_glass
+        parts.append(InSubquery(cases.c.id, select(bg.c.case_id).where(
+            bg.c.user_id == actor.user_id, bg.c.expires_at > now)))
     if reduced and _has_case_role(actor):
         parts.append(_referral_to_me(t, cases.c.id, actor, ("offered",)))
     return or_(*parts)

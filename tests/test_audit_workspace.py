@@ -475,3 +475,25 @@ def test_pages_send_anonymous_visitors_to_login(world):
         r = anonymous.get(path)
         assert r.status_code == 302, path
         assert r.headers["Location"].endswith("/login")
+
+
+def test_event_pages_go_on_past_a_capped_count(world):
+    build(world)
+    user = _user(world, "owner_rp")
+    _record_at(world, clock.now() + timedelta(seconds=1), user, "case:read", n=120)
+    world.app.config["LIST_COUNT_LIMIT"] = 60
+    client, _ = _browser(world, "auditor1")
+    first = client.get("/audit/events").get_data(as_text=True)
+    assert "More than 60 events" in first
+    assert 'rel="next"' in first
+    # Page 2 reaches the capped count (60 = 2 x 50 rounded up), yet more events exist:
+    # the pager still offers the next page and claims no last page.
+    second = client.get("/audit/events?page=2").get_data(as_text=True)
+    assert 'rel="next"' in second
+    assert "Page 2 of" not in second
+    third = client.get("/audit/events?page=3").get_data(as_text=True)
+    assert "case:read" in third
+    world.app.config["LIST_COUNT_LIMIT"] = 10_000
+    exact = client.get("/audit/events?page=3").get_data(as_text=True)
+    assert "Page 3 of 3" in exact
+    assert 'rel="next"' not in exact

@@ -76,6 +76,11 @@ def test_bearer_token_needs_no_csrf_and_dies_with_deactivation(world, admin):
     assert r.status_code == 200
     assert_problem(bearer.get("/api/v1/me", headers=headers), 401)
     assert_problem(api.get("/api/v1/me"), 401)
+    # Reactivating the account does not bring the old tokens back (a deactivation is often
+    # a lost device or a leaked token): they were revoked, not suspended.
+    assert admin.patch(f"/api/v1/users/{user.id}", json={"active": True}).status_code == 200
+    assert_problem(bearer.get("/api/v1/me", headers=headers), 401)
+    assert all(t["revoked_at"] for t in world.login("cato").get("/api/v1/tokens").get_json())
 
 
 def test_revoked_token_stops_working(world):

@@ -82,3 +82,19 @@ def test_home_page_points_each_role_to_its_work(world):
     page = auditor.get("/").get_data(as_text=True)
     assert "/audit" in page
     assert "/inbox" not in page
+
+
+def test_case_list_pages_through_and_bounds_the_page_number(world):
+    from tests.case_world import make_case
+
+    build(world)
+    for _ in range(2):
+        make_case(world)
+    world.app.config["LIST_COUNT_LIMIT"] = 2
+    client, _token_value = _browser(world, "owner_rp")
+    first = client.get("/cases").get_data(as_text=True)
+    assert "More than 2 cases" in first
+    assert "page=2" not in first  # three cases fit on the first page of 50
+    huge = client.get("/cases?page=100000000000000000000")
+    assert huge.status_code == 200  # bounded, not a database overflow (was a 500)
+    assert "No cases." in huge.get_data(as_text=True)

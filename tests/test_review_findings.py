@@ -109,3 +109,24 @@ def test_guessed_ids_leave_a_denial_in_the_audit_trail(world, dbs):
                        .where(AuditEvent.object_id == str(guess))).all()
     dbs.rollback()
     assert rows == [("case:read", "denied", "no_relation")]
+
+
+def test_break_glass_lapses_with_the_reference_person_role(world):
+    from sqlalchemy import select
+
+    from referral.accounts.models import RoleAssignment, User
+    from tests.case_world import build, grant_break_glass
+
+    case = build(world)
+    grant_break_glass(world, case, "member_rp")
+    holder = world.login("member_rp")
+    assert holder.get(f"/api/v1/cases/{case.id}").get_json()["access_rule"] == "break_glass"
+    assert [c["id"] for c in holder.get("/api/v1/cases").get_json()["items"]] == [str(case.id)]
+    with world.session() as s:
+        uid = s.scalar(select(User.id).where(User.username == "member_rp"))
+        for ra in s.scalars(select(RoleAssignment).where(RoleAssignment.user_id == uid)):
+            ra.role = "case_worker"  # moved to another job within the organisation
+        s.commit()
+    again = world.login("member_rp")
+    assert again.get(f"/api/v1/cases/{case.id}").status_code == 404
+    assert again.get("/api/v1/cases").get_json()["items"] == []

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
@@ -192,8 +192,15 @@ def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, An
         if not user.active:
             end_reason = "deactivated"
     if end_reason:
-        # Sessions and tokens carry the old rights: end them now, not at next login.
+        # Sessions carry the old rights: end them now, not at next login.  (Tokens are
+        # judged with the user's current roles on every request.)
         security.end_sessions_of(user.id, end_reason)
+    if "active" in data and not user.active:
+        # A deactivation is often a lost device or a leaked token: revoke the personal API
+        # tokens for good, so that a later reactivation does not bring them back.
+        s.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                         ApiToken.revoked_at.is_(None))
+                  .values(revoked_at=clock.now()))
     user.version  # noqa: B018 - load before flush so version_id_col compares
     s.flush()
     chain.record(s, actor, "user:update", object_type="user", object_id=user.id,

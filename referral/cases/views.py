@@ -52,7 +52,8 @@ def case_list() -> Any:
     if (redirect_to := _login_required()) is not None:
         return redirect_to
     actor = current_actor()
-    page_no = max(1, request.args.get("page", 1, type=int) or 1)
+    # Bounded like the API's ?page (an offset beyond 64 bits is a database error, not a page).
+    page_no = max(1, min(request.args.get("page", 1, type=int) or 1, 1_000_000))
     result = run_in_transaction(lambda: services.list_cases(
         db.session(), actor, {"page": page_no, "per_page": 50,
                               "state": request.args.get("state") or None}))
