@@ -37,7 +37,7 @@ from referral.authz import authorize
 from referral.organisations.models import Organisation
 from referral.security import current_actor
 from referral.transaction import run_in_transaction
-from referral.web import page
+from referral.web import page, page_count, page_links, page_number
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
 
@@ -53,10 +53,6 @@ def _admit(action: str) -> Response | None:
         return redirect(url_for("web.login_page"))  # type: ignore[return-value]
     run_in_transaction(lambda: authorize(actor, action))
     return None
-
-
-def _page_no() -> int:
-    return max(1, min(request.args.get("page", 1, type=int) or 1, 1_000_000))
 
 
 def _org_names() -> dict[uuid.UUID, str]:
@@ -75,7 +71,7 @@ def _parse(schema: Any, args: Mapping[str, str]) -> tuple[dict[str, Any], dict[s
 
 def _events_page(filters: dict[str, Any], kind: str) -> dict[str, Any]:
     """One page of matching events, recorded as an ``audit:search``."""
-    page_no = _page_no()
+    page_no = page_number()
 
     def load() -> dict[str, Any]:
         s = db.session()
@@ -85,20 +81,9 @@ def _events_page(filters: dict[str, Any], kind: str) -> dict[str, Any]:
                      purpose=search.describe(f"page {kind}", filters))
         return {"items": items, "total": total, "total_exact": exact, "page": page_no,
                 "per_page": PER_PAGE,
-                "pages": max(1, -(-total // PER_PAGE))}
+                "pages": page_count(total, PER_PAGE)}
 
     return run_in_transaction(load)
-
-
-def _links(endpoint: str, **fixed: Any) -> Callable[[int], str]:
-    """Pagination links that keep the form's fields."""
-    kept: dict[str, Any] = {k: v for k, v in request.args.items()
-                            if k != "page" and v.strip()}
-
-    def link(page_no: int) -> str:
-        return url_for(endpoint, **{**kept, **fixed, "page": page_no})
-
-    return link
 
 
 def _csv_link(filters: Mapping[str, Any]) -> str:
@@ -147,52 +132,48 @@ def events() -> Any:
     result = None if problems else _events_page(filters, "search")
     html = render_template(
         "audit/events.html", form={k: request.args.get(k, "") for k in SEARCH_FIELDS},
-        problems=problems, result=result, org_names=_org_names(), link=_links(".events"),
+        problems=problems, result=result, org_names=_org_names(), link=page_links(".events"),
         csv_link=_csv_link(filters))
     return Response(html, status=422 if problems else 200)
+
+
+def _timeline(filters: dict[str, Any], kind: str, title: str, intro: str,
+              link: Callable[[int], str]) -> Any:
+    """The events matching fixed ``filters``, as a timeline page (audited as a search)."""
+    if (gone := _admit("audit:search")) is not None:
+        return gone
+    return render_template(
+        "audit/timeline.html", title=title, intro=intro,
+        result=_events_page(filters, kind), org_names=_org_names(), link=link,
+        csv_link=_csv_link(filters), search_link=url_for(".events", **filters))
 
 
 @bp.get("/cases/<uuid:case_id>")
 @page("audit:search")
 def case_timeline(case_id: uuid.UUID) -> Any:
-    if (gone := _admit("audit:search")) is not None:
-        return gone
-    filters = {"case_id": case_id}
-    return render_template(
-        "audit/timeline.html", title=f"Case {case_id}", subject="case",
-        intro="Every event on this case, newest first: who acted, what, and which rule decided.",
-        result=_events_page(filters, "case timeline"), org_names=_org_names(),
-        link=_links(".case_timeline", case_id=case_id), csv_link=_csv_link(filters),
-        search_link=url_for(".events", case_id=case_id))
+    return _timeline(
+        {"case_id": case_id}, "case timeline", f"Case {case_id}",
+        "Every event on this case, newest first: who acted, what, and which rule decided.",
+        page_links(".case_timeline", case_id=case_id))
 
 
 @bp.get("/users/<uuid:user_id>")
 @page("audit:search")
 def user_timeline(user_id: uuid.UUID) -> Any:
-    if (gone := _admit("audit:search")) is not None:
-        return gone
-    filters = {"actor_id": user_id}
-    return render_template(
-        "audit/timeline.html", title=f"User {user_id}", subject="user",
-        intro="Everything this user did or tried, newest first.",
-        result=_events_page(filters, "user timeline"), org_names=_org_names(),
-        link=_links(".user_timeline", user_id=user_id), csv_link=_csv_link(filters),
-        search_link=url_for(".events", actor_id=user_id))
+    return _timeline(
+        {"actor_id": user_id}, "user timeline", f"User {user_id}",
+        "Everything this user did or tried, newest first.",
+        page_links(".user_timeline", user_id=user_id))
 
 
 @bp.get("/denials")
 @page("audit:search")
 def denials() -> Any:
-    if (gone := _admit("audit:search")) is not None:
-        return gone
-    filters = {"outcome": "denied"}
-    return render_template(
-        "audit/timeline.html", title="Denials", subject="denials",
-        intro="Every refused act, newest first, with the rule that refused it. Rule "
-              "no_relation means the case does not exist for that user.",
-        result=_events_page(filters, "denials"), org_names=_org_names(),
-        link=_links(".denials"), csv_link=_csv_link(filters),
-        search_link=url_for(".events", outcome="denied"))
+    return _timeline(
+        {"outcome": "denied"}, "denials", "Denials",
+        "Every refused act, newest first, with the rule that refused it. Rule no_relation "
+        "means the case does not exist for that user.",
+        page_links(".denials"))
 
 
 @bp.get("/break-glass")
@@ -201,7 +182,7 @@ def break_glass() -> Any:
     if (gone := _admit("audit:break_glass_list")) is not None:
         return gone
     reviewed = request.args.get("reviewed", "false").lower() in {"true", "1", "yes"}
-    query = BreakGlassQuery().load({"reviewed": reviewed, "page": _page_no(),
+    query = BreakGlassQuery().load({"reviewed": reviewed, "page": page_number(),
                                     "per_page": PER_PAGE})
 
     def load() -> dict[str, Any]:
@@ -211,10 +192,10 @@ def break_glass() -> Any:
         return result
 
     result = run_in_transaction(load)
-    result["pages"] = max(1, -(-result["total"] // PER_PAGE))
+    result["pages"] = page_count(result["total"], PER_PAGE)
     return render_template("audit/break_glass.html", result=result, reviewed=reviewed,
                            org_names=_org_names(),
-                           link=_links(".break_glass", reviewed=str(reviewed).lower()))
+                           link=page_links(".break_glass", reviewed=str(reviewed).lower()))
 
 
 @bp.post("/break-glass/<uuid:grant_id>/review")

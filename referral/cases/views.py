@@ -19,9 +19,10 @@ from referral.organisations.models import Livc, Organisation
 from referral.referrals import services as referrals
 from referral.security import current_actor
 from referral.transaction import run_in_transaction
-from referral.web import page
+from referral.web import page, page_count, page_links, page_number
 
 bp = Blueprint("case_pages", __name__)
+CASES_PER_PAGE = 50
 
 
 def _login_required() -> Response | None:
@@ -52,15 +53,14 @@ def case_list() -> Any:
     if (redirect_to := _login_required()) is not None:
         return redirect_to
     actor = current_actor()
-    # Bounded like the API's ?page (an offset beyond 64 bits is a database error, not a page).
-    page_no = max(1, min(request.args.get("page", 1, type=int) or 1, 1_000_000))
     result = run_in_transaction(lambda: services.list_cases(
-        db.session(), actor, {"page": page_no, "per_page": 50,
+        db.session(), actor, {"page": page_number(), "per_page": CASES_PER_PAGE,
                               "state": request.args.get("state") or None}))
+    result["pages"] = page_count(result["total"], CASES_PER_PAGE)
     livcs = db.session().query(Livc).order_by(Livc.name).all()
     can_register = policies.decide(actor, "case:create").allowed
     return render_template("cases/list.html", result=result, livcs=livcs,
-                           can_register=can_register)
+                           can_register=can_register, link=page_links(".case_list"))
 
 
 @bp.post("/cases/new")
