@@ -237,21 +237,21 @@ class Target:
         return "postgresql" if self.url.startswith("postgresql") else "sqlite"
 
     def engine(self) -> Any:
-        from referral.db import make_engine
+        from referral.core.db import make_engine
 
         return make_engine(self.url)
 
     def app(self, **overrides: Any) -> Any:
         """An in-process app on this database with this environment's settings."""
         from referral import create_app
-        from referral.config import from_environment
+        from referral.core.config import from_environment
 
         settings = {**from_environment(self.env), "DATABASE_URL": self.url, **overrides}
         return create_app(settings)
 
     def flask(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300,
               check: bool = True) -> subprocess.CompletedProcess[str]:
-        cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", *args]
+        cmd = [str(VENV_BIN / "flask"), "--app", "bench.wsgi", *args]
         proc = subprocess.run(cmd, env=env or self.env, cwd=ROOT, capture_output=True,
                               text=True, timeout=timeout, check=False)
         log = self.workdir / f"flask-{'-'.join(args[:2])}.log"
@@ -339,7 +339,7 @@ class Gunicorn:
         cmd = [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout",
                "10", "--log-level", "warning", *(["--preload"] if preload else []),
-               "wsgi:app"]
+               "bench.wsgi:app"]
         self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         self.wait_ready()
@@ -870,7 +870,7 @@ def decrypt_all(url: str, master_keys: str, active: str | None) -> dict[str, Any
     feedback sheets, minutes and TOTP secrets, each with its row's data key."""
     from sqlalchemy import text
 
-    from referral.db import make_engine
+    from referral.core.db import make_engine
     from referral.identity.vault import KeyRing, decrypt_field
 
     ring = KeyRing.parse(master_keys, active)
@@ -1218,7 +1218,7 @@ def _arrange_jobs(target: Target, *, expire: int, purge: int) -> dict[str, Any]:
     from sqlalchemy import select, update
 
     from referral.cases.models import Case
-    from referral.referrals.models import Referral
+    from referral.cases.referrals.models import Referral
 
     now = datetime.now(UTC)
     engine = target.engine()
@@ -1264,7 +1264,7 @@ def drill_instances_jobs(target: Target, *, instances: int = 2, workers: int = 2
                     seed=41, pause_s=0.02).start()
         time.sleep(0.5)
         for rnd in range(1, rounds + 1):
-            cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", "jobs", "run"]
+            cmd = [str(VENV_BIN / "flask"), "--app", "bench.wsgi", "jobs", "run"]
             t0 = time.monotonic()
             procs = [subprocess.Popen(cmd, env=target.env, cwd=ROOT, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)

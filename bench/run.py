@@ -367,7 +367,7 @@ class Server:
         self.errlog = (OUT / f"gunicorn-{label}.log").open("w")
         cmd = [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level", "warning",
-               "wsgi:app"]
+               "bench.wsgi:app"]
         log(f"gunicorn {label}: {workers} sync workers on {self.url}")
         self.proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.errlog,
                                      stderr=subprocess.STDOUT)
@@ -459,7 +459,7 @@ class Database:
 def measure_verify(log: Log, env: dict[str, str], label: str, timeout: float
                    ) -> dict[str, Any]:
     """``flask audit verify`` as a child process: its throughput line and peak RSS."""
-    cmd = [str(VENV_BIN / "flask"), "--app", "wsgi", "audit", "verify"]
+    cmd = [str(VENV_BIN / "flask"), "--app", "bench.wsgi", "audit", "verify"]
     log(f"verify {label}")
     out_path = OUT / f"verify-{label}.log"
     with out_path.open("w") as fh:
@@ -618,11 +618,11 @@ def run_scale(log: Log, settings: Settings, budget: Budget, gate: QuietGate, kin
     db.create()
     server: Server | None = None
     try:
-        run_step(log, f"migrate-{label}", [str(VENV_BIN / "flask"), "--app", "wsgi", "db",
+        run_step(log, f"migrate-{label}", [str(VENV_BIN / "flask"), "--app", "bench.wsgi", "db",
                                            "upgrade"], env, budget.timeout(300))
         t0 = time.perf_counter()
         proc = run_step(log, f"seed-{label}", [
-            str(VENV_BIN / "flask"), "--app", "wsgi", "bench", "seed", "--cases",
+            str(VENV_BIN / "flask"), "--app", "bench.wsgi", "bench", "seed", "--cases",
             str(scale.cases), "--events", str(scale.events), "--offered", str(settings.offered),
             "--out", str(plan_path)], env, budget.timeout(1_200))
         seed_wall = time.perf_counter() - t0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from referral.db import make_engine
+from referral.core.db import make_engine
 from referral.models import Base
 
 config = context.config

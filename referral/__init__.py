@@ -9,8 +9,9 @@ if TYPE_CHECKING:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    # Imported here so that ``import referral.db`` (Alembic, tests) does not build the app.
-    from referral.app import create_app as _create_app
+    # ``flask --app referral`` finds the factory here; importing every feature only when it
+    # is called keeps ``import referral.core.db`` (Alembic, tests, the benchmark) light.
+    from referral.app import create_app as _create_app  # noqa: PLC0415 - start-up, see above
 
     return _create_app(config)
 

@@ -1,4 +1,4 @@
-"""The application factory."""
+"""The application factory: the one place where the features are wired together."""
 
 from __future__ import annotations
 
@@ -13,8 +13,29 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from referral import config as config_module
-from referral import db, errors, ratelimit, security
+from referral import home
+from referral.accounts import api as accounts_api
+from referral.accounts import (
+    mfa_api,  # noqa: F401 - adds the second-factor routes to accounts_api.bp
+    sessions,
+)
+from referral.accounts import pages as account_pages
+from referral.audit import api as audit_api
+from referral.audit import pages as audit_pages
+from referral.cases import api as cases_api
+from referral.cases import pages as case_pages
+from referral.cases.notes import api as notes_api
+from referral.cases.referrals import api as referrals_api
+from referral.core import config as config_module
+from referral.core import db, errors
+from referral.core.ledger import chain
+from referral.meetings import blueprints as meetings_blueprints
+from referral.notifications import api as notifications_api
+from referral.notifications import delivery
+from referral.ops import cli
+from referral.organisations import api as organisations_api
+from referral.privacy import api as privacy_api
+from referral.web import health, openapi, ratelimit
 
 log = logging.getLogger("referral")
 
@@ -45,50 +66,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     database = db.Database(app.config["DATABASE_URL"])
     app.extensions["referral.db"] = database
-    from referral.audit import chain
-
     chain.install(database.sessionmaker)
     app.teardown_appcontext(db.close_session)
 
-    security.init_app(app)
+    sessions.init_app(app)  # installs the actor loader into referral.core.actor
+    delivery.init_app(app)  # registers e-mail delivery after each commit
     ratelimit.init_app(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
     _register_blueprints(app)
-    _register_cli(app)
+    cli.register(app)
     return app
 
 
+# Every blueprint of the application, in one list: a feature is reachable once it is here.
+BLUEPRINTS = (
+    health.bp, openapi.bp, accounts_api.bp, organisations_api.bp, cases_api.bp,
+    notes_api.bp, referrals_api.bp, notifications_api.bp, privacy_api.bp, audit_api.bp,
+    home.bp, account_pages.bp, case_pages.bp, meetings_blueprints.bp, audit_pages.bp,
+)
+
+
 def _register_blueprints(app: Flask) -> None:
-    from referral.accounts.api import bp as accounts_api
-    from referral.audit.api import bp as audit_api
-    from referral.audit.web import bp as audit_pages
-    from referral.cases.api import bp as cases_api
-    from referral.cases.privacy_api import bp as privacy_api
-    from referral.cases.views import bp as case_pages
-    from referral.health import bp as health
-    from referral.meetings.blueprints import bp as meetings
-    from referral.notes.api import bp as notes_api
-    from referral.notifications.api import bp as notifications_api
-    from referral.openapi import bp as openapi
-    from referral.organisations.api import bp as organisations_api
-    from referral.referrals.api import bp as referrals_api
-    from referral.web import bp as web
-
-    for bp in (health, openapi, accounts_api, organisations_api, cases_api, notes_api,
-               referrals_api, notifications_api, privacy_api, audit_api, web, case_pages,
-               meetings, audit_pages):
+    for bp in BLUEPRINTS:
         app.register_blueprint(bp)
-    if app.config.get("BENCH"):  # the benchmark's bare baseline (REFERRAL_BENCH=1 only)
-        from referral.bench import bp as bench
-
-        app.register_blueprint(bench)
-
-
-def _register_cli(app: Flask) -> None:
-    from referral import cli
-
-    cli.register(app)
 
 
 def _register_request_hooks(app: Flask) -> None:

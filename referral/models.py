@@ -1,17 +1,13 @@
 """Import every feature's models so that ``Base.metadata`` knows the whole schema."""
 
 from referral.accounts.models import ApiToken, RecoveryCode, RoleAssignment, User, UserSession
-from referral.audit.models import AuditCheckpoint, AuditEvent, AuditHead, BreakGlassReview
-from referral.cases.models import (
-    BreakGlass,
-    Case,
-    CaseMatch,
-    DataKey,
-    ReferenceCounter,
-    Subject,
-    TransitionRecord,
-)
-from referral.db import Base
+from referral.audit.models import AuditCheckpoint, BreakGlassReview
+from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
+from referral.cases.notes.models import Disclosure, Note
+from referral.cases.referrals.models import PartnerPathway, Referral
+from referral.core.columns import Base
+from referral.core.ledger.models import AuditEvent, AuditHead
+from referral.identity.models import DataKey
 from referral.meetings.models import (
     Action,
     AgendaItem,
@@ -22,10 +18,9 @@ from referral.meetings.models import (
     MeetingAttendee,
     SecrecyAcknowledgement,
 )
-from referral.notes.models import Disclosure, Note
 from referral.notifications.models import JobLock, Notification, OutboxMessage
 from referral.organisations.models import Livc, LivcMember, LivcMunicipality, Organisation
-from referral.referrals.models import PartnerPathway, Referral
+from referral.pathways.models import TransitionRecord
 
 __all__ = [
     "Action", "AgendaItem", "ApiToken", "AuditCheckpoint", "AuditEvent", "AuditHead", "Base",

@@ -6,12 +6,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from referral import clock
 from referral.cases.models import BreakGlass, Case, Subject
+from referral.cases.referrals.models import Referral
+from referral.core import clock
 from referral.identity.keys import create_data_key, ring_for
 from referral.identity.vault import encrypt_field
-from referral.models_base import engine_set_state
-from referral.referrals.models import Referral
+from referral.pathways.models import engine_set_state
 from tests.conftest import World
 
 # relation name -> (username, organisation, kind, roles)

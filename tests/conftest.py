@@ -26,7 +26,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from referral import clock, create_app, migrate
+from referral import create_app
+from referral.core import clock, migrate
 
 PG_URL = os.environ.get("REFERRAL_TEST_POSTGRES_URL",
                         "postgresql://postgres@127.0.0.1:5432/test")
@@ -191,7 +192,7 @@ class World:
              clearance: str = "none", password: str = PASSWORD) -> Any:
         from referral.accounts import passwords
         from referral.accounts.models import RoleAssignment, User
-        from referral.demo import LIVC_ROLES
+        from referral.ops.demo import LIVC_ROLES
 
         organisation = self.orgs.get(org) or self.org(org)
         if password not in _HASHES:  # argon2 is slow on purpose; hash each password once

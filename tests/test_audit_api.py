@@ -14,9 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, text, update
 
-from referral import clock
-from referral.audit import chain
-from referral.audit.models import AuditEvent
+from referral.core import clock
+from referral.core.ledger import chain
+from referral.core.ledger.models import AuditEvent
 from tests.helpers import assert_problem
 
 EVENTS = "/api/v1/audit/events"

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from referral.audit.chain import GENESIS_HASH, chain_hash
-from referral.audit.models import AuditEvent
+from referral.core.ledger.chain import GENESIS_HASH, chain_hash
+from referral.core.ledger.models import AuditEvent
 
 
 def _events(dbs):

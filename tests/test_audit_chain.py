@@ -17,10 +17,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DatabaseError
 
-from referral import clock
-from referral.audit import chain, checkpoints, verify
-from referral.audit.chain import GENESIS_HASH, chain_hash
-from referral.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from referral.audit import checkpoints, verify
+from referral.audit.models import AuditCheckpoint
+from referral.core import clock
+from referral.core.ledger import chain
+from referral.core.ledger.chain import GENESIS_HASH, chain_hash
+from referral.core.ledger.models import AuditEvent, AuditHead
 
 WORKERS = pytest.mark.parametrize("workers", [1, 3], ids=["one-stream", "three-ranges"])
 

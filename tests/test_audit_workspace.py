@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import select, text
 
 from policies.actor import Actor
-from referral import clock
-from referral.audit import anomalies, chain
-from referral.audit.models import AuditEvent, BreakGlassReview
+from referral.audit import anomalies
+from referral.audit.models import BreakGlassReview
 from referral.cases.models import BreakGlass
+from referral.core import clock
+from referral.core.ledger import chain
+from referral.core.ledger.models import AuditEvent
 from tests.case_world import build
 from tests.conftest import PASSWORD
 from tests.helpers import assert_problem

@@ -12,13 +12,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from referral import create_app
-from referral.audit.models import AuditEvent, AuditHead
+from bench.app import create_bench_app
+from bench.seed import bench_cli, seed
 from referral.audit.verify import verify_chain
-from referral.bench import seed
 from referral.cases.models import Case
-from referral.notes.models import Note
-from referral.referrals.models import Referral
+from referral.cases.notes.models import Note
+from referral.cases.referrals.models import Referral
+from referral.core.ledger.models import AuditEvent, AuditHead
 from tests.conftest import TEST_SECRETS
 
 
@@ -37,8 +37,8 @@ def _verify(app: Flask) -> Any:
 @pytest.fixture
 def bench_app(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """A second app on the same database, with REFERRAL_BENCH on."""
-    application = create_app({"DATABASE_URL": database_url, "ENV": "development",
-                              "TESTING": True, "BENCH": True, **TEST_SECRETS})
+    application = create_bench_app({"DATABASE_URL": database_url, "ENV": "development",
+                                    "TESTING": True, "BENCH": True, **TEST_SECRETS})
     application.instance_path = str(tmp_path / "bench-instance")
     yield application
     application.extensions["referral.db"].dispose()
@@ -108,6 +108,7 @@ def test_seed_chains_the_log_and_its_tokens_work(app: Flask, bench_app: Flask) -
 def test_seed_command_needs_bench_mode_and_an_empty_database(app: Flask, tmp_path: Path
                                                              ) -> None:
     out = tmp_path / "out" / "plan.json"
+    app.cli.add_command(bench_cli)
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["bench", "seed", "--cases", "5", "--events", "20",
                                   "--out", str(out)])

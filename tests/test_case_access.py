@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from referral.cases.models import Case
-from referral.referrals.models import Referral
+from referral.cases.referrals.models import Referral
 from tests.case_world import RELATIONS, build, make_case
 from tests.helpers import assert_problem
 
@@ -111,7 +111,7 @@ def test_lists_show_exactly_the_related_cases(world):
 def test_break_glass_grants_header_for_a_reason_and_is_audited(world, dbs):
     from sqlalchemy import select
 
-    from referral.audit.models import AuditEvent
+    from referral.core.ledger.models import AuditEvent
 
     case = build(world)
     rp = world.login("member_rp")  # a member organisation's reference person, no relation
@@ -132,7 +132,7 @@ def test_break_glass_grants_header_for_a_reason_and_is_audited(world, dbs):
 def test_denials_are_audited_with_their_rule(world, dbs):
     from sqlalchemy import select
 
-    from referral.audit.models import AuditEvent
+    from referral.core.ledger.models import AuditEvent
 
     case = build(world)
     world.login("owner_cw").get(f"/api/v1/cases/{case.id}/access-log")

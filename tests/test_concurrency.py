@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from referral.audit.chain import GENESIS_HASH, chain_hash
-from referral.audit.models import AuditEvent
-from referral.cases.models import TransitionRecord
+from referral.core.ledger.chain import GENESIS_HASH, chain_hash
+from referral.core.ledger.models import AuditEvent
+from referral.pathways.models import TransitionRecord
 from tests.case_world import build, make_case
 
 

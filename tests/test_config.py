@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from referral.config import ConfigurationError, resolve
+from referral.core.config import ConfigurationError, resolve
 
 
 def test_production_refuses_to_start_without_keys(tmp_path):

@@ -88,7 +88,7 @@ def test_proxy_hops_take_the_client_address_from_the_proxy(world, app, dbs):
     from sqlalchemy import select
 
     from referral import create_app
-    from referral.audit.models import AuditEvent
+    from referral.core.ledger.models import AuditEvent
     from tests.conftest import TEST_SECRETS
 
     proxied = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "PROXY_HOPS": 1,

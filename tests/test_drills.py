@@ -24,8 +24,9 @@ import pytest
 from flask import Flask
 
 from bench import drills
-from referral import create_app, migrate
-from referral.bench import seed
+from bench.seed import seed
+from referral import create_app
+from referral.core import migrate
 from tests.conftest import TEST_SECRETS
 
 

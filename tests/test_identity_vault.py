@@ -8,15 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from referral.audit.models import AuditEvent
-from referral.cases.models import DataKey
+from referral.core.ledger.models import AuditEvent
 from referral.identity.errors import DecryptionError, KeyDestroyed, UnknownMasterKey
-from referral.identity.keys import (
-    create_data_key,
-    destroy_data_key,
-    load_data_key,
-    ring_for,
-)
+from referral.identity.keys import create_data_key, destroy_data_key, load_data_key, ring_for
+from referral.identity.models import DataKey
 from referral.identity.rotation import rotate_batch, status
 from referral.identity.vault import KeyRing, decrypt_field, encrypt_field
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from referral import clock
-from referral.audit.models import AuditEvent
+from referral.core import clock
+from referral.core.ledger.models import AuditEvent
 from referral.meetings.models import Meeting
 from tests.case_world import build, make_case
 from tests.helpers import assert_problem

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from referral import clock
-from referral.cases.models import Case, TransitionRecord
+from referral.cases.models import Case
+from referral.cases.referrals.models import Referral
+from referral.core import clock
 from referral.meetings.models import Action, Decision
-from referral.referrals.models import Referral
+from referral.pathways.models import TransitionRecord
 from tests.helpers import assert_problem
 from tests.test_meetings_support import count, in_session, org_id
 

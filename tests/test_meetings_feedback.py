@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from referral.audit.models import AuditEvent
+from referral.core.ledger.models import AuditEvent
 from referral.meetings.feedback import NOTICE, normalise, reproduces
 from referral.meetings.models import FeedbackSheet
 from tests.helpers import assert_problem

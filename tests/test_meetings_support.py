@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from referral import clock
+from referral.core import clock
 from tests.case_world import build
 from tests.conftest import World
 

@@ -10,12 +10,12 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from referral import clock
 from referral.accounts import mfa
 from referral.accounts.models import RecoveryCode, User, UserSession
-from referral.audit.models import AuditEvent
-from referral.cases.models import DataKey
+from referral.core import clock
+from referral.core.ledger.models import AuditEvent
 from referral.identity.errors import DecryptionError
+from referral.identity.models import DataKey
 from tests.conftest import PASSWORD, totp
 from tests.helpers import assert_problem
 

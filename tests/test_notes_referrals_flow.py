@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from referral.notes.models import Note
+from referral.cases.notes.models import Note
 from tests.case_world import build
 from tests.helpers import assert_problem
 

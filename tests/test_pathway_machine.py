@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 import policies
 import workflows
-from referral.audit.models import AuditEvent
-from referral.cases.models import Case, TransitionRecord
-from referral.facts import case_facts
-from referral.referrals.models import Referral
+from referral.cases.access import case_facts
+from referral.cases.models import Case
+from referral.cases.referrals.models import Referral
+from referral.core.ledger.models import AuditEvent
+from referral.pathways.models import TransitionRecord
 from tests.case_world import build, make_case
 
 PATHWAY = workflows.get("disengagement", 1)
@@ -32,7 +33,7 @@ def test_random_walks_keep_the_invariants(world):
     maker = world.app.extensions["referral.db"].sessionmaker
 
     from referral.accounts.models import User
-    from referral.security import actor_for
+    from referral.accounts.sessions import actor_for
 
     with maker() as s:
         for name in ACTORS:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 import workflows
-from referral import clock
-from referral.cases.models import Case, TransitionRecord
-from referral.models_base import StateAssignmentError
+from referral.cases.models import Case
+from referral.core import clock
+from referral.pathways.models import StateAssignmentError, TransitionRecord
 from tests.case_world import build, make_case
 from tests.helpers import assert_problem
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import inspect, select, text
 
-from referral import clock
+from referral.core import clock
 from tests.case_world import build
 from tests.helpers import assert_problem
 
@@ -77,7 +77,7 @@ def test_reidentification_needs_a_reason_and_a_care_relation(world, dbs):
     assert r.get_json() == {"identity": {"national_number": NN}}
     assert_problem(world.login("owner_cw").post(f"/api/v1/cases/{case['id']}/reidentify",
                                                 json={"reason": "curious"}), 403)
-    from referral.audit.models import AuditEvent
+    from referral.core.ledger.models import AuditEvent
 
     purposes = dbs.scalars(select(AuditEvent.purpose).where(
         AuditEvent.action == "case:reidentify", AuditEvent.outcome == "allowed")).all()

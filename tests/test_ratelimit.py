@@ -14,9 +14,10 @@ import redis
 from flask import Blueprint
 from sqlalchemy import select
 
-from referral import create_app, ratelimit
-from referral.api import route
-from referral.audit.models import AuditEvent
+from referral import create_app
+from referral.core.ledger.models import AuditEvent
+from referral.web import ratelimit
+from referral.web.api import route
 from tests.conftest import IN_CI, PASSWORD, TEST_SECRETS
 from tests.helpers import assert_problem
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from referral.audit.models import AuditEvent
+from referral.core.ledger.models import AuditEvent
 from tests.case_world import build
 from tests.test_meetings_support import plan
 

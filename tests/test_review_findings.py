@@ -100,7 +100,7 @@ def test_no_content_type_on_204(world):
 def test_guessed_ids_leave_a_denial_in_the_audit_trail(world, dbs):
     from sqlalchemy import select
 
-    from referral.audit.models import AuditEvent
+    from referral.core.ledger.models import AuditEvent
 
     build(world)
     guess = uuid.uuid4()

@@ -6,7 +6,7 @@ import policies
 from policies.catalogue import ACTOR_LEVEL, PUBLIC_ACTIONS
 
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "openapi.openapi_json",
-                    "web.login_page", "api_accounts.login", "api_accounts.csrf_token"}
+                    "auth.login_page", "api_accounts.login", "api_accounts.csrf_token"}
 
 
 def test_every_route_declares_a_policy_action(app):

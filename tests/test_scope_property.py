@@ -21,14 +21,15 @@ from sqlalchemy import select
 import policies
 from policies.actor import Actor
 from policies.facts import CaseFacts, DisclosureFact, NoteFacts, ReferralFact, ReferralFacts
-from referral import clock
 from referral.accounts.models import RoleAssignment, User
-from referral.cases.models import BreakGlass, Case, DataKey, Subject
+from referral.cases.models import BreakGlass, Case, Subject
+from referral.cases.notes.models import Disclosure, Note
+from referral.cases.referrals.models import Referral
+from referral.core import clock
+from referral.identity.models import DataKey
 from referral.meetings.models import AgendaItem, Meeting, SecrecyAcknowledgement
-from referral.models_base import engine_set_state
-from referral.notes.models import Disclosure, Note
 from referral.organisations.models import Livc, Organisation
-from referral.referrals.models import Referral
+from referral.pathways.models import engine_set_state
 
 EXAMPLES = int(os.environ.get("REFERRAL_PROPERTY_EXAMPLES", "1000"))
 CASE_STATES = ("signalled", "screening", "internal_follow_up", "proposed", "guidance",

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from referral import clock
 from referral.accounts.models import ApiToken, User, UserSession
-from referral.security import token_hash
+from referral.accounts.sessions import token_hash
+from referral.core import clock
 from tests.conftest import PASSWORD
 from tests.helpers import assert_problem
 

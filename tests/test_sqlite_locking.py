@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from referral import db as referral_db
+from referral.core import db as referral_db
 from tests.case_world import build
 
 

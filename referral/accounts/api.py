@@ -9,8 +9,8 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import fields
 
-from referral import db, errors, ratelimit, security
-from referral.accounts import mfa, services
+from referral.accounts import mfa, services, sessions
+from referral.accounts.blueprint import bp
 from referral.accounts.schemas import (
     CsrfOut,
     EndedOut,
@@ -26,12 +26,12 @@ from referral.accounts.schemas import (
     UserOut,
     UserPatch,
 )
-from referral.api import api_blueprint, expected_version, page_of, route
-from referral.audit import chain
-from referral.schemas import PageQuery
-from referral.security import current_actor
-
-bp = api_blueprint("accounts")
+from referral.core import db, errors
+from referral.core.actor import current_actor
+from referral.core.ledger import chain
+from referral.core.schemas import PageQuery
+from referral.web import ratelimit
+from referral.web.api import expected_version, page_of, route
 
 
 def establish_session(user: Any, *, mfa_verified: bool = False) -> dict[str, Any]:
@@ -40,9 +40,9 @@ def establish_session(user: Any, *, mfa_verified: bool = False) -> dict[str, Any
     A session this client already had (pending or complete) ends: a login always
     yields a new id.
     """
-    security.end_current_session("replaced")
+    sessions.end_current_session("replaced")
     cookie_session.clear()
-    logged_in = security.start_session(user, mfa_verified=mfa_verified)
+    logged_in = sessions.start_session(user, mfa_verified=mfa_verified)
     login_user(logged_in)
     return {"user": user, "csrf_token": generate_csrf()}
 
@@ -63,10 +63,10 @@ def mfa_challenge(detail: str, **extra: Any) -> Response:
 def login(body: dict[str, Any]) -> Any:
     s = db.session()
     user = services.check_password(s, body["username"], body["password"])
-    if not security.mfa_applies(user):
+    if not sessions.mfa_applies(user):
         services.complete_login(s, user, "password")
         return establish_session(user)
-    actor = security.actor_for(user)
+    actor = sessions.actor_for(user)
     if not user.mfa_enrolled:
         # A pending session that reaches only the enrolment endpoints.
         started = establish_session(user)
@@ -125,7 +125,7 @@ def me() -> Any:
        "factor when MFA applies)", statuses=(429,))
 @ratelimit.token_limit
 def create_token(body: dict[str, Any]) -> Any:
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     row, token = services.create_token(db.session(), current_actor(), body["name"],
                                        body["expires_in_days"])
     return {"id": row.id, "token": token, "name": row.name, "expires_at": row.expires_at}
@@ -157,7 +157,7 @@ def list_sessions() -> Any:
 @route(bp, "/sessions/<uuid:session_id>", "DELETE", action="session:manage", status=204,
        summary="End one of your sessions (needs a recent second factor when MFA applies)")
 def end_session(session_id: uuid.UUID) -> Any:
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     services.end_session(db.session(), current_actor(), session_id)
     return None, 204
 
@@ -166,7 +166,7 @@ def end_session(session_id: uuid.UUID) -> Any:
        query=EndSessionsQuery, response=EndedOut, summary="End every session of a user, and "
        "with tokens=true revoke their API tokens (admin; needs a recent second factor)")
 def end_user_sessions(user_id: uuid.UUID, query: dict[str, Any]) -> Any:
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     return services.end_sessions(db.session(), current_actor(), user_id, query["tokens"])
 
 
@@ -174,7 +174,7 @@ def end_user_sessions(user_id: uuid.UUID, query: dict[str, Any]) -> Any:
        response=EndedOut, summary="End the sessions of every user but your current one, and "
        "with tokens=true revoke every API token (admin; needs a recent second factor)")
 def end_all_sessions(query: dict[str, Any]) -> Any:
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     row = current_user.session_row
     return services.end_sessions(db.session(), current_actor(), None, query["tokens"],
                                  keep_session_id=row.id if row else None)
@@ -187,7 +187,7 @@ class UserQuery(PageQuery):
 @route(bp, "/users", "POST", action="user:create", body=UserIn, response=UserOut, status=201,
        summary="Create a user with roles (admin; needs a recent second factor)")
 def create_user(body: dict[str, Any]) -> Any:
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     return services.create_user(db.session(), current_actor(), body)
 
 
@@ -209,9 +209,8 @@ def get_user(user_id: uuid.UUID) -> Any:
        response=UserOut, summary="Change a user's roles, name or active flag, or reset their "
        "MFA (admin; needs a recent second factor)", statuses=(409,))
 def update_user(user_id: uuid.UUID, body: dict[str, Any]) -> Any:
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     return services.update_user(db.session(), current_actor(), user_id, body,
                                 expected_version(body))
 
 
-from referral.accounts import mfa_api  # noqa: E402, F401 - registers the MFA routes on bp

@@ -11,9 +11,10 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from referral import clock, errors, security
+from referral.accounts import sessions
 from referral.accounts.models import User
-from referral.audit import chain
+from referral.core import clock, errors
+from referral.core.ledger import chain
 
 LOCKOUT_AFTER = 5
 LOCKOUT_MAX_SECONDS = 15 * 60
@@ -28,7 +29,7 @@ def refuse_if_locked(s: Session, user: User, action: str) -> None:
     """429 with Retry-After while the back-off runs (audited); never permanent."""
     now = clock.now()
     if user.locked_until is not None and user.locked_until > now:
-        chain.record(s, security.actor_for(user), action, object_type="user",
+        chain.record(s, sessions.actor_for(user), action, object_type="user",
                      object_id=user.id, outcome="denied", rule="account_locked")
         s.commit()
         retry = int((user.locked_until - now).total_seconds()) + 1
@@ -39,7 +40,7 @@ def register_failure(s: Session, user: User, action: str, rule: str) -> None:
     """Count a failed password or second factor, start the back-off after the fifth, and
     commit: the failure counts even though the request fails."""
     user.failed_logins += 1
-    actor = security.actor_for(user)
+    actor = sessions.actor_for(user)
     chain.record(s, actor, action, object_type="user", object_id=user.id, outcome="denied",
                  rule=rule)
     if user.failed_logins >= LOCKOUT_AFTER:

@@ -29,14 +29,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
-from referral import clock, errors, security
-from referral.accounts import passwords
+from referral.accounts import passwords, sessions
 from referral.accounts.lockout import refuse_if_locked, register_failure
 from referral.accounts.models import RecoveryCode, User
-from referral.audit import chain
-from referral.cases.models import DataKey
+from referral.core import clock, errors
+from referral.core.ledger import chain
 from referral.identity.errors import DecryptionError
 from referral.identity.keys import create_data_key, destroy_data_key, load_data_key, ring_for
+from referral.identity.models import DataKey
 from referral.identity.vault import decrypt_field, encrypt_field
 
 ISSUER = "LIVC referral"
@@ -154,7 +154,7 @@ def check_second_factor(s: Session, user: User, code: str | None, action: str) -
                                   mfa_required=True)
     if factor == "recovery_code":
         left = recovery_codes_left(s, user)
-        chain.record(s, security.actor_for(user), "mfa:recovery_code_used", object_type="user",
+        chain.record(s, sessions.actor_for(user), "mfa:recovery_code_used", object_type="user",
                      object_id=user.id, purpose=f"{left} left")
     return factor
 
@@ -216,7 +216,7 @@ def confirm_enrolment(s: Session, actor: Actor, user: User, code: str,
     user.totp_pending_encrypted = None
     user.totp_last_step = step
     user.mfa_enrolled_at = clock.now()
-    security.end_sessions_of(user.id, "mfa_changed", except_id=keep_session_id)
+    sessions.end_sessions_of(user.id, "mfa_changed", except_id=keep_session_id)
     chain.record(s, actor, "mfa:enrol", object_type="user", object_id=user.id)
     return new_recovery_codes(s, actor, user)
 

@@ -12,9 +12,8 @@ from typing import Any
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from referral import clock, db, errors, ratelimit, security
-from referral.accounts import mfa, services
-from referral.accounts.api import bp
+from referral.accounts import mfa, services, sessions
+from referral.accounts.blueprint import bp
 from referral.accounts.models import User
 from referral.accounts.schemas import (
     MfaChangeIn,
@@ -24,9 +23,11 @@ from referral.accounts.schemas import (
     RecoveryCodesOut,
     StepUpOut,
 )
-from referral.api import route
-from referral.audit import chain
-from referral.security import current_actor
+from referral.core import clock, db, errors
+from referral.core.actor import current_actor
+from referral.core.ledger import chain
+from referral.web import ratelimit
+from referral.web.api import route
 
 
 def _me() -> User:
@@ -47,7 +48,7 @@ def mfa_status() -> Any:
     user = _me()
     row = current_user.session_row
     return {"enrolled": user.mfa_enrolled, "enrolled_at": user.mfa_enrolled_at,
-            "required": security.mfa_applies(user),
+            "required": sessions.mfa_applies(user),
             "enrolment_pending": user.totp_pending_encrypted is not None,
             "recovery_codes_left": mfa.recovery_codes_left(db.session(), user),
             "mfa_verified_at": row.mfa_verified_at if row is not None else None}
@@ -59,7 +60,7 @@ def _reauthenticate(user: User, body: dict[str, Any], action: str) -> None:
     mfa.reauthenticate(db.session(), user, body.get("password"),
                        pending=current_user.mfa_pending, action=action)
     if user.mfa_enrolled:
-        security.require_recent_mfa()
+        sessions.require_recent_mfa()
 
 
 @route(bp, "/auth/mfa/enrol", "POST", action="session:manage", body=MfaChangeIn,
@@ -90,7 +91,7 @@ def mfa_confirm(body: dict[str, Any]) -> Any:
     codes = mfa.confirm_enrolment(s, current_actor(), user, body["otp"], row.id)
     if pending:
         services.complete_login(s, user, "password+totp (enrolment)")
-    security.rotate_session("mfa_completed" if pending else "mfa_enrolled")
+    sessions.rotate_session("mfa_completed" if pending else "mfa_enrolled")
     return {"recovery_codes": codes, "csrf_token": generate_csrf()}
 
 
@@ -120,7 +121,7 @@ def step_up(body: dict[str, Any]) -> Any:
         raise errors.Conflict("No second factor is enrolled: enrol first (POST "
                               "/api/v1/auth/mfa/enrol).")
     factor = mfa.check_second_factor(s, user, body["otp"], "auth:step_up")
-    fresh = security.rotate_session("step_up")
+    fresh = sessions.rotate_session("step_up")
     chain.record(s, current_actor(), "auth:step_up", object_type="user", object_id=user.id,
                  purpose=f"factor: {factor}")
     assert fresh.session_row is not None

@@ -20,8 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from policies.vocabulary import LIVC_ROLES, ROLES, SECURITY_CLEARANCES
-from referral.db import Base
-from referral.models_base import _quote, enum_check, now_column, uuid_pk
+from referral.core.columns import Base, enum_check, now_column, quote, uuid_pk
 from referral.organisations.models import Organisation
 
 
@@ -74,7 +73,7 @@ class RoleAssignment(Base):
     __table_args__ = (
         enum_check("role", ROLES),
         CheckConstraint(
-            f"(role IN ({_quote(LIVC_ROLES)})) = (livc_id IS NOT NULL)", name="livc_scope"
+            f"(role IN ({quote(LIVC_ROLES)})) = (livc_id IS NOT NULL)", name="livc_scope"
         ),
         UniqueConstraint("user_id", "role", "livc_id", name="role_once"),
     )

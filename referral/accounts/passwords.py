@@ -20,7 +20,8 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-but-the-same-cost")
 def _common() -> frozenset[str]:
     """The 30,000 passwords most frequent in breach corpora (zxcvbn's list, offline: no
     password or hash prefix leaves the server) and our own list of Dutch and local ones."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # 1 MB of lists: loaded on first use
+    # 1 MB of lists, loaded on first use rather than at every start-up (CLI, workers).
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # noqa: PLC0415 - start-up cost
 
     text = resources.files("referral").joinpath("data/common-passwords.txt").read_text()
     own = (line.strip().lower() for line in text.splitlines() if line.strip())

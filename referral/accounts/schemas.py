@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from policies.vocabulary import ROLES, SECURITY_CLEARANCES
-from referral.schemas import InputSchema, OutputSchema, PageSchema, text
+from referral.core.schemas import InputSchema, OutputSchema, PageSchema, text
 
 
 class LoginIn(InputSchema):

@@ -18,12 +18,12 @@ from policies.vocabulary import (
     REQUIRED_CLEARANCE,
     clearance_at_least,
 )
-from referral import clock, errors, security
-from referral.accounts import mfa, passwords
+from referral.accounts import mfa, passwords, sessions
 from referral.accounts.lockout import refuse_if_locked, register_failure
 from referral.accounts.models import ApiToken, RoleAssignment, User, UserSession
-from referral.audit import chain
-from referral.db import paginate
+from referral.core import clock, errors
+from referral.core.db import paginate
+from referral.core.ledger import chain
 from referral.organisations.models import Livc, LivcMember, Organisation
 
 
@@ -48,7 +48,7 @@ def complete_login(s: Session, user: User, factors: str) -> None:
     """Every factor was given: clear the failure count and audit the login."""
     user.failed_logins = 0
     user.locked_until = None
-    chain.record(s, security.actor_for(user), "auth:login", object_type="user",
+    chain.record(s, sessions.actor_for(user), "auth:login", object_type="user",
                  object_id=user.id, purpose=f"factors: {factors}")
 
 
@@ -99,7 +99,7 @@ def _validate_roles(s: Session, roles: list[dict[str, Any]], organisation_id: uu
 
 
 def _check_mfa_exemption(data: dict[str, Any]) -> None:
-    if data.get("mfa_required") is False and not security.mfa_exemptions_allowed():
+    if data.get("mfa_required") is False and not sessions.mfa_exemptions_allowed():
         raise errors.field_error(
             "mfa_required", "MFA is required for every account here (REFERRAL_MFA_REQUIRED); "
             "only development demo accounts are exempt.")
@@ -194,7 +194,7 @@ def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, An
     if end_reason:
         # Sessions carry the old rights: end them now, not at next login.  (Tokens are
         # judged with the user's current roles on every request.)
-        security.end_sessions_of(user.id, end_reason)
+        sessions.end_sessions_of(user.id, end_reason)
     if "active" in data and not user.active:
         # A deactivation is often a lost device or a leaked token: revoke the personal API
         # tokens for good, so that a later reactivation does not bring them back.
@@ -210,8 +210,8 @@ def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, An
 
 def create_token(s: Session, actor: Actor, name: str, days: int) -> tuple[ApiToken, str]:
     assert actor.user_id is not None
-    token = security.new_token("lr_")
-    row = ApiToken(user_id=actor.user_id, name=name, token_hash=security.token_hash(token),
+    token = sessions.new_token("lr_")
+    row = ApiToken(user_id=actor.user_id, name=name, token_hash=sessions.token_hash(token),
                    expires_at=clock.now() + timedelta(days=days))
     s.add(row)
     s.flush()
@@ -283,7 +283,7 @@ def change_password(s: Session, actor: Actor, current: str, new: str,
         raise errors.ValidationFailed({"new_password": weak})
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = clock.now()
-    security.end_sessions_of(user.id, "password_changed", except_id=keep_session_id)
+    sessions.end_sessions_of(user.id, "password_changed", except_id=keep_session_id)
     chain.record(s, actor, "user:password_change", object_type="user", object_id=user.id)
 
 

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
-from referral.audit.models import AuditEvent
+from referral.core.ledger.models import AuditEvent
 
 TIMEZONE = "Europe/Brussels"
 OFFICE_OPENS, OFFICE_CLOSES = time(7), time(19)

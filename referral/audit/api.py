@@ -11,9 +11,7 @@ from typing import Any
 
 from flask import Response, current_app
 
-from referral import clock, db, errors
-from referral.api import api_blueprint, expected_version, page_of, route
-from referral.audit import anomalies, chain, review, search
+from referral.audit import anomalies, review, search
 from referral.audit.checkpoints import (
     checkpoint_summary,
     create_checkpoint,
@@ -36,7 +34,10 @@ from referral.audit.schemas import (
     VerifyQuery,
 )
 from referral.audit.verify import verify_chain
-from referral.security import current_actor
+from referral.core import clock, db, errors
+from referral.core.actor import current_actor
+from referral.core.ledger import chain
+from referral.web.api import api_blueprint, expected_version, page_of, route
 
 bp = api_blueprint("audit")
 

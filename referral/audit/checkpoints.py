@@ -26,9 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
-from referral import clock
-from referral.audit import chain
-from referral.audit.models import AuditCheckpoint, AuditHead
+from referral.audit.models import AuditCheckpoint
+from referral.core import clock
+from referral.core.ledger import chain
+from referral.core.ledger.models import AuditHead
 
 ALGORITHM = "Ed25519"
 MESSAGE_PREFIX = b"livc-audit-checkpoint|v1|"

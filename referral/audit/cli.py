@@ -11,7 +11,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from referral import db
+from referral.audit.checkpoints import (
+    create_checkpoint,
+    export_checkpoint,
+    known_public_keys,
+    list_checkpoints,
+)
+from referral.audit.verify import verify_chain
+from referral.core import db
 
 audit_cli = AppGroup("audit", help="The audit trail: verify the hash chain, sign checkpoints.")
 
@@ -24,8 +31,6 @@ def verify_command(from_seq: int) -> None:
 
     Exits 0 when intact, 1 naming the first bad sequence number, 2 on bad input.
     """
-    from referral.audit.checkpoints import known_public_keys
-    from referral.audit.verify import verify_chain
 
     s = db.database().sessionmaker()
     try:
@@ -50,7 +55,6 @@ def verify_command(from_seq: int) -> None:
 @audit_cli.command("checkpoint")
 def checkpoint_command() -> None:
     """Sign a checkpoint of the current chain head and print it (JSON)."""
-    from referral.audit.checkpoints import create_checkpoint, export_checkpoint, known_public_keys
 
     s = db.database().sessionmaker()
     try:
@@ -68,7 +72,6 @@ def checkpoint_command() -> None:
               help="Write to this file instead of standard output.")
 def export_checkpoint_command(latest: bool, output: Path | None) -> None:
     """Export signed checkpoints as JSON, with what is needed to verify them offline."""
-    from referral.audit.checkpoints import export_checkpoint, known_public_keys, list_checkpoints
 
     keys = known_public_keys(current_app.config)
     s = db.database().sessionmaker()

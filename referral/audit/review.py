@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
-from referral import clock, errors
-from referral.audit import chain
 from referral.audit.models import BreakGlassReview
 from referral.cases.models import BreakGlass
+from referral.core import clock, errors
+from referral.core.ledger import chain
 
 
 def as_item(grant: BreakGlass) -> dict[str, Any]:

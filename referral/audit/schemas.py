@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from referral.schemas import InputSchema, OutputSchema, PageQuery
+from referral.core.schemas import InputSchema, OutputSchema, PageQuery
 
 OUTCOMES = ("allowed", "denied")
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from referral.audit.models import AuditEvent
-from referral.db import count_upto
+from referral.core.db import count_upto
+from referral.core.ledger.models import AuditEvent
 
 CSV_MAX_ROWS = 100_000
 FILTERS = ("actor_id", "organisation_id", "case_id", "action", "outcome", "since", "until")

@@ -41,11 +41,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from referral.audit.chain import GENESIS_HASH, chain_hash
-from referral.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from referral.audit.checkpoints import known_public_keys, verify_checkpoint_signature
+from referral.audit.models import AuditCheckpoint
+from referral.core.ledger.chain import GENESIS_HASH, chain_hash
+from referral.core.ledger.models import AuditEvent, AuditHead
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -437,11 +440,9 @@ def _public_keys(public_keys: Mapping[str, Ed25519PublicKey] | None,
                  ) -> Mapping[str, Ed25519PublicKey]:
     if public_keys is not None:
         return public_keys
-    from flask import current_app, has_app_context
 
     if not has_app_context():
         raise ValueError("pass public_keys to verify checkpoint signatures outside the app")
-    from referral.audit.checkpoints import known_public_keys
 
     return known_public_keys(current_app.config)
 
@@ -505,7 +506,6 @@ def verify_chain(
 def _read_checkpoints(conn: Connection, public_keys: Mapping[str, Ed25519PublicKey] | None,
                       failures: list[_Failure]) -> list[Any]:
     """The checkpoints whose signatures verify; the others are failures, not evidence."""
-    from referral.audit.checkpoints import verify_checkpoint_signature
 
     keys = _public_keys(public_keys)
     cp_t = AuditCheckpoint.__table__

@@ -5,8 +5,7 @@ from typing import Any
 
 from flask import Response
 
-from referral import db, errors, ratelimit, security
-from referral.api import api_blueprint, expected_version, route
+from referral.accounts import sessions
 from referral.cases import services
 from referral.cases.schemas import (
     AccessLogOut,
@@ -21,8 +20,11 @@ from referral.cases.schemas import (
     ReasonIn,
     TransitionIn,
 )
-from referral.schemas import PageQuery
-from referral.security import current_actor
+from referral.core import db, errors
+from referral.core.actor import current_actor
+from referral.core.schemas import PageQuery
+from referral.web import ratelimit
+from referral.web.api import api_blueprint, expected_version, route
 
 bp = api_blueprint("cases")
 CASE = "/cases/<uuid:case_id>"
@@ -84,7 +86,7 @@ def diagram(case_id: uuid.UUID) -> Any:
        response=BreakGlassOut, status=201,
        summary="Emergency header access for 24 h, with a reason (flagged for auditors)")
 def break_glass(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     return services.break_glass(db.session(), current_actor(), case_id, body["reason"])
 
 
@@ -102,5 +104,5 @@ def access_log(case_id: uuid.UUID, query: dict[str, Any]) -> Any:
 def reidentify(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
     if not body["reason"].strip():
         raise errors.field_error("reason", "Give a reason.")
-    security.require_recent_mfa()
+    sessions.require_recent_mfa()
     return services.reidentify(db.session(), current_actor(), case_id, body["reason"])

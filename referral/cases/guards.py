@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 
 import workflows
-from referral import clock
-from referral.notes.models import Disclosure
-from referral.referrals.models import Referral
-from referral.workflow_engine import Firing, GuardFn
+from referral.cases.notes.models import Disclosure
+from referral.cases.referrals.models import Referral
+from referral.core import clock
+from referral.pathways.engine import Firing, GuardFn
 
 
 def _informing_recorded(f: Firing) -> bool:

@@ -1,4 +1,4 @@
-"""Subjects (pseudonym + encrypted identity), cases and their history."""
+"""Subjects (pseudonym + encrypted identity), cases, break-glass grants and matches."""
 
 from __future__ import annotations
 
@@ -28,27 +28,9 @@ from policies.vocabulary import (
     INFORMING_STATUSES,
     RADICALISATION_PHASES,
 )
-from referral.db import Base
-from referral.models_base import PathwayStateMixin, enum_check, now_column, state_check, uuid_pk
-
-
-class DataKey(Base):
-    """A per-case data key, stored only wrapped by a master key of the key ring.
-
-    Destroying it (``wrapped_key`` set to NULL) crypto-shreds everything the
-    case encrypted under it.
-    """
-
-    __tablename__ = "data_keys"
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    master_key_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
-    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    created_at: Mapped[datetime] = now_column()
-    destroyed_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
+from referral.core.columns import Base, enum_check, now_column, uuid_pk
+from referral.identity.models import DataKey
+from referral.pathways.models import PathwayStateMixin, state_check
 
 
 class Subject(Base):
@@ -150,40 +132,6 @@ class Case(PathwayStateMixin, Base):
     data_key: Mapped[DataKey] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
-
-
-class TransitionRecord(Base):
-    """One row per state change of any pathway-bound row (case, referral, meeting, ...)."""
-
-    __tablename__ = "transition_history"
-    __table_args__ = (
-        enum_check("object_type", ("case", "referral", "meeting", "partner_pathway")),
-        Index("ix_transition_history_object", "object_type", "object_id"),
-    )
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    object_type: Mapped[str] = mapped_column(String(20))
-    object_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    case_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("cases.id"), nullable=True, index=True
-    )
-    pathway: Mapped[str] = mapped_column(String(40))
-    pathway_version: Mapped[int] = mapped_column(Integer)
-    trigger: Mapped[str] = mapped_column(String(60))
-    from_state: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    to_state: Mapped[str] = mapped_column(String(40))
-    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("users.id"), nullable=True
-    )
-    actor_organisation_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("organisations.id"), nullable=True
-    )
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    meeting_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("meetings.id"), nullable=True
-    )
-    decision_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
-    at: Mapped[datetime] = now_column()
 
 
 class BreakGlass(Base):

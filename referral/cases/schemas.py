@@ -9,7 +9,7 @@ from policies.vocabulary import (
     INFORMING_STATUSES,
     RADICALISATION_PHASES,
 )
-from referral.schemas import InputSchema, OutputSchema, PageQuery, text
+from referral.core.schemas import InputSchema, OutputSchema, PageQuery, text
 
 
 class IdentityIn(InputSchema):

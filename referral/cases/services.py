@@ -17,25 +17,28 @@ from sqlalchemy.orm import Session, joinedload
 import workflows
 from policies.actor import Actor
 from policies.scopes import case_condition
-from referral import clock, errors, workflow_engine
-from referral.accounts.models import User
-from referral.audit import chain
-from referral.audit.models import AuditEvent
-from referral.authz import authorize
-from referral.calendar import add_working_days
+from referral.accounts.models import RoleAssignment, User
+from referral.cases.access import case_facts_many, load_case
 from referral.cases.guards import CASE_GUARDS
-from referral.cases.identity import age_band, age_on, parse_identity
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
-from referral.db import count_upto, paginate
-from referral.diagram import render_svg
-from referral.facts import case_facts_many, load_case
+from referral.cases.referrals.models import Referral
+from referral.core import clock, errors
+from referral.core.authz import authorize
+from referral.core.calendar import add_working_days
+from referral.core.db import count_upto, paginate
+from referral.core.ledger import chain
+from referral.core.ledger.models import AuditEvent
+from referral.core.transaction import denial
 from referral.identity.errors import KeyDestroyed
 from referral.identity.keys import create_data_key, load_data_key, ring_for
+from referral.identity.registration import age_band, age_on, parse_identity
 from referral.identity.vault import decrypt_field, encrypt_field
-from referral.models_base import engine_set_state
 from referral.notifications.models import Notification
+from referral.notifications.services import notify_organisation
 from referral.organisations.models import Livc, LivcMember
-from referral.referrals.models import Referral
+from referral.pathways import engine
+from referral.pathways.diagram import render_svg
+from referral.pathways.models import TransitionRecord, engine_set_state
 
 REDUCED_FIELDS = ("id", "reference", "pseudonym", "age_band", "municipality_nis", "state",
                   "livc_id")
@@ -108,7 +111,7 @@ def register_case(s: Session, actor: Actor, data: dict[str, Any]) -> dict[str, A
     engine_set_state(case, workflows.latest("disengagement").initial)
     s.add(case)
     s.flush()
-    workflow_engine.record_initial(s, actor, case, object_type="case", case_id=case.id)
+    engine.record_initial(s, actor, case, object_type="case", case_id=case.id)
     matches = _record_matches(s, actor, case)
     chain.record(s, actor, "case:create", object_type="case", object_id=case.id, case_id=case.id)
     return header(case, "owner_organisation", matches=matches)
@@ -134,7 +137,6 @@ def _record_matches(s: Session, actor: Actor, case: Case) -> int:
 
 
 def _reference_persons(org_id: uuid.UUID | None) -> Any:
-    from referral.accounts.models import RoleAssignment
 
     return (select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
             .where(User.organisation_id == org_id, User.active.is_(True),
@@ -227,7 +229,7 @@ def transition_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
     if decision.rule == "offered_referral_reduced":
         authorize(actor, "case:manage", facts, object_type="case", object_id=case.id,
                   case_id=case.id)
-    firing = workflow_engine.fire(
+    firing = engine.fire(
         s, actor, case, trigger=data["trigger"], object_type="case", resource=facts,
         guards=CASE_GUARDS, case_id=case.id, expected_version=expected_version,
         reason=data.get("reason"), outcome=data.get("outcome"), extra=extra)
@@ -237,7 +239,7 @@ def transition_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
     return header(case, decision.rule)
 
 
-def apply_case_effects(case: Case, firing: workflow_engine.Firing) -> None:
+def apply_case_effects(case: Case, firing: engine.Firing) -> None:
     today = clock.now().date()
     interval = 90
     for effect in firing.transition.effects:
@@ -262,7 +264,7 @@ def apply_case_effects(case: Case, firing: workflow_engine.Firing) -> None:
             case.screening_due = None
 
 
-def _source_of(firing: workflow_engine.Firing) -> str | None:
+def _source_of(firing: engine.Firing) -> str | None:
     history = firing.session.new
     for obj in history:
         if getattr(obj, "object_id", None) == firing.row.id and hasattr(obj, "from_state"):
@@ -274,11 +276,10 @@ def available_transitions(s: Session, actor: Actor, case_id: uuid.UUID) -> list[
     case, facts, decision = load_case(s, actor, case_id, "case:transitions")
     chain.record(s, actor, "case:transitions", object_type="case", object_id=case.id,
                  case_id=case.id, rule=decision.rule)
-    return workflow_engine.available(actor, case, facts, CASE_GUARDS, s)
+    return engine.available(actor, case, facts, CASE_GUARDS, s)
 
 
 def history(s: Session, actor: Actor, case_id: uuid.UUID) -> list[Any]:
-    from referral.cases.models import TransitionRecord
 
     case, _facts, decision = load_case(s, actor, case_id, "case:history")
     chain.record(s, actor, "case:history", object_type="case", object_id=case.id,
@@ -296,7 +297,6 @@ def diagram(s: Session, actor: Actor, case_id: uuid.UUID) -> str:
 
 
 def break_glass(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> BreakGlass:
-    from referral.transaction import denial
 
     # The role is checked before the case is looked up: the answer must not depend on
     # whether the id exists.
@@ -322,7 +322,6 @@ def break_glass(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> Br
     chain.record(s, actor, "case:break_glass", object_type="case", object_id=case.id,
                  case_id=case.id, purpose=reason, rule="break_glass")
     # The holder learns at once that someone opened its case (who and why: in the access log).
-    from referral.notifications.services import notify_organisation
 
     notify_organisation(s, case.owner_organisation_id, "break_glass",
                         "Another organisation used break-glass on one of your cases.",

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm.exc import StaleDataError
 
-from referral import db
+from referral.core import db
 from referral.identity.errors import DecryptionError
 from referral.identity.keys import ring_for
 from referral.identity.rotation import KeyStatus, rotate_batch, status

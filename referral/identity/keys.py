@@ -7,9 +7,9 @@ import uuid
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from referral import clock
-from referral.cases.models import DataKey
+from referral.core import clock
 from referral.identity.errors import KeyDestroyed
+from referral.identity.models import DataKey
 from referral.identity.vault import KeyRing
 
 _EXTENSION = "referral.keyring"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from referral import clock
+from referral.core import clock
 from referral.identity.errors import InvalidIdentity
 
 Sex = Literal["male", "female", "unknown"]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from referral.audit import chain
-from referral.cases.models import DataKey
+from referral.core.ledger import chain
+from referral.identity.models import DataKey
 from referral.identity.vault import KeyRing
 
 

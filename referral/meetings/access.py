@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from policies.actor import Actor, Decision
 from policies.meetings import MeetingFacts
-from referral import errors
-from referral.authz import authorize
+from referral.core import errors
+from referral.core.authz import authorize
 from referral.identity.errors import KeyDestroyed
 from referral.identity.keys import load_data_key, ring_for
 from referral.identity.vault import KeyRing

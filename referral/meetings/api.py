@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Response
 
-from referral import db
-from referral.api import api_blueprint, expected_version, route
-from referral.meetings import decisions, feedback, printing, services, view
+from referral.core import db
+from referral.core.actor import current_actor
+from referral.meetings import decisions, feedback, printing, services, workspace
 from referral.meetings.schemas import (
     AcknowledgementOut,
     ActionOut,
@@ -33,7 +33,7 @@ from referral.meetings.schemas import (
     SuggestionOut,
     SuggestionQuery,
 )
-from referral.security import current_actor
+from referral.web.api import api_blueprint, expected_version, route
 
 bp = api_blueprint("meetings")
 MEETING = "/meetings/<uuid:meeting_id>"
@@ -45,7 +45,7 @@ SHEET = "/feedback-sheets/<uuid:sheet_id>"
        summary="Plan a meeting (chair/coordinator; the LIVC's fixed members registered)")
 def create_meeting(livc_id: uuid.UUID, body: dict[str, Any]) -> Any:
     s = db.session()
-    return view.summary(s, services.create_meeting(s, current_actor(), livc_id, body))
+    return workspace.summary(s, services.create_meeting(s, current_actor(), livc_id, body))
 
 
 @route(bp, "/livcs/<uuid:livc_id>/agenda-suggestions", "GET",
@@ -59,14 +59,14 @@ def agenda_suggestions(livc_id: uuid.UUID, query: dict[str, Any]) -> Any:
 @route(bp, MEETING, "GET", action="meeting:read", response=MeetingOut,
        summary="The meeting: agenda as pseudonyms; material once secrecy is acknowledged")
 def get_meeting(meeting_id: uuid.UUID) -> Any:
-    return view.view_meeting(db.session(), current_actor(), meeting_id)
+    return workspace.view_meeting(db.session(), current_actor(), meeting_id)
 
 
 @route(bp, f"{MEETING}/attendees", "POST", action="meeting:manage", body=AttendeeIn,
        response=MeetingOut, status=201, statuses=(409,), summary="Invite an attendee")
 def add_attendee(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
     s = db.session()
-    return view.summary(s, services.add_attendee(s, current_actor(), meeting_id,
+    return workspace.summary(s, services.add_attendee(s, current_actor(), meeting_id,
                                                  body["user_id"]))
 
 
@@ -75,7 +75,7 @@ def add_attendee(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
        summary="Record an attendee as present or absent")
 def set_presence(meeting_id: uuid.UUID, user_id: uuid.UUID, body: dict[str, Any]) -> Any:
     s = db.session()
-    return view.summary(s, services.set_presence(s, current_actor(), meeting_id, user_id,
+    return workspace.summary(s, services.set_presence(s, current_actor(), meeting_id, user_id,
                                                  body["present"]))
 
 
@@ -100,7 +100,7 @@ def transition_meeting(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
     s = db.session()
     meeting = services.transition_meeting(s, current_actor(), meeting_id, body,
                                           expected_version(body))
-    return view.summary(s, meeting)
+    return workspace.summary(s, meeting)
 
 
 @route(bp, f"{MEETING}/decisions", "POST", action="meeting:decide", body=DecisionIn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from referral.meetings.api import bp as api
-from referral.meetings.web import bp as web
+from referral.meetings.pages import bp as web
 
 bp = Blueprint("meetings", __name__)
 bp.register_blueprint(api)

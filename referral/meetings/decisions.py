@@ -19,20 +19,22 @@ import workflows
 from policies.actor import Actor
 from policies.facts import LIVC_STATES
 from policies.meetings import ActionFacts
-from referral import clock, errors, workflow_engine
-from referral.audit import chain
-from referral.authz import authorize
-from referral.cases.models import Case, TransitionRecord
+from referral.cases.access import case_facts
+from referral.cases.models import Case
+from referral.cases.referrals.services import create_referral
 from referral.cases.services import transition_case
-from referral.db import paginate
-from referral.facts import case_facts
+from referral.core import clock, errors
+from referral.core.authz import authorize
+from referral.core.db import paginate
+from referral.core.ledger import chain
 from referral.identity.vault import encrypt_field
 from referral.meetings.access import data_key, load_meeting, require_state
 from referral.meetings.models import Action, AgendaItem, Decision, Meeting
-from referral.meetings.view import render_action
+from referral.meetings.workspace import render_action
 from referral.notifications.services import notify_organisation
 from referral.organisations.models import Livc, LivcMember
-from referral.referrals.services import create_referral
+from referral.pathways import engine
+from referral.pathways.models import TransitionRecord
 
 # Decisions that are a transition of the disengagement pathway.
 TRIGGER_OF = {"start_programme": "start_guidance", "no_livc_case": "no_livc_case",
@@ -77,7 +79,7 @@ def _check_state(case: Case, kind: str) -> None:
     """409 with the reason when the case's state does not allow this decision."""
     if kind in TRIGGER_OF:
         pathway = workflows.get(case.pathway, case.pathway_version)
-        allowed = bool(workflow_engine.candidates(pathway, TRIGGER_OF[kind], case.state))
+        allowed = bool(engine.candidates(pathway, TRIGGER_OF[kind], case.state))
     else:
         allowed = case.state in STATES_OF[kind]
     if not allowed:

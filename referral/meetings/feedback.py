@@ -19,18 +19,18 @@ from sqlalchemy.orm import Session
 
 from policies.actor import Actor, Decision
 from policies.meetings import FeedbackFacts, MeetingFacts
-from referral import clock, errors
 from referral.accounts.models import RoleAssignment, User
-from referral.audit import chain
-from referral.authz import authorize
 from referral.cases.models import Case
-from referral.db import paginate
+from referral.cases.notes.models import Note
+from referral.core import clock, errors
+from referral.core.authz import authorize
+from referral.core.db import paginate
+from referral.core.ledger import chain
+from referral.core.transaction import denial
 from referral.identity.vault import decrypt_field, encrypt_field
 from referral.meetings.access import data_key, load_meeting, meeting_facts, require_state
 from referral.meetings.models import AgendaItem, FeedbackApproval, FeedbackSheet, Meeting
-from referral.notes.models import Note
 from referral.notifications.models import Notification
-from referral.transaction import denial
 
 NOTICE = ("The content of this feedback sheet may only be used for the purpose for which the "
           "LIVC case consultation was held (art. 458ter §2 of the Criminal Code). It holds no "

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 import workflows
 from policies.vocabulary import AGENDA_REASONS, DECISIONS, FEEDBACK_STATES
-from referral.db import Base
-from referral.models_base import PathwayStateMixin, enum_check, now_column, state_check, uuid_pk
+from referral.core.columns import Base, enum_check, now_column, uuid_pk
+from referral.pathways.models import PathwayStateMixin, state_check
 
 
 class Meeting(PathwayStateMixin, Base):

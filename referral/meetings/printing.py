@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
-from referral import clock
-from referral.audit import chain
+from referral.core import clock
+from referral.core.ledger import chain
 from referral.meetings.access import load_meeting
 from referral.meetings.models import Decision, Meeting
-from referral.meetings.view import agenda_items
+from referral.meetings.workspace import agenda_items
 from referral.organisations.models import Livc
 
 MEETING_LENGTH = timedelta(hours=2)

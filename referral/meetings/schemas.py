@@ -6,8 +6,8 @@ from marshmallow import ValidationError, fields, validate
 
 from policies.vocabulary import AGENDA_REASONS, DECISIONS, REFERRAL_KINDS, SPHERES_OF_LIFE
 from referral.cases.schemas import CaseOut
-from referral.schemas import InputSchema, OutputSchema, PageQuery
-from referral.schemas import text as bounded
+from referral.core.schemas import InputSchema, OutputSchema, PageQuery
+from referral.core.schemas import text as bounded
 
 # --- input -----------------------------------------------------------------------------
 

@@ -19,12 +19,12 @@ from policies.actor import Actor
 from policies.facts import LIVC_STATES
 from policies.meetings import LivcFacts
 from policies.vocabulary import clearance_at_least
-from referral import clock, errors, workflow_engine
 from referral.accounts.models import RoleAssignment, User
-from referral.audit import chain
-from referral.authz import authorize
+from referral.cases.access import load_case
 from referral.cases.models import Case
-from referral.facts import load_case
+from referral.core import clock, errors
+from referral.core.authz import authorize
+from referral.core.ledger import chain
 from referral.identity.keys import create_data_key
 from referral.identity.vault import decrypt_field, encrypt_field
 from referral.meetings.access import (
@@ -35,11 +35,13 @@ from referral.meetings.access import (
     require_state,
     ring,
 )
+from referral.meetings.feedback import reconsider_drafts
 from referral.meetings.models import AgendaItem, Meeting, MeetingAttendee, SecrecyAcknowledgement
-from referral.models_base import engine_set_state
 from referral.organisations.models import Livc, LivcMember
+from referral.pathways import engine
+from referral.pathways.models import engine_set_state
 
-MEETING_GUARDS: dict[str, workflow_engine.GuardFn] = {
+MEETING_GUARDS: dict[str, engine.GuardFn] = {
     "minutes_drafted": lambda f: f.row.minutes_ciphertext is not None,
 }
 OPEN_STATES = ("planned", "in_session")
@@ -106,7 +108,7 @@ def create_meeting(s: Session, actor: Actor, livc_id: uuid.UUID, data: dict[str,
     s.add(meeting)
     s.flush()
     s.add_all(MeetingAttendee(meeting_id=meeting.id, user_id=uid) for uid in attendee_ids)
-    workflow_engine.record_initial(s, actor, meeting, object_type="meeting", case_id=None)
+    engine.record_initial(s, actor, meeting, object_type="meeting", case_id=None)
     s.flush()
     chain.record(s, actor, "meeting:create", object_type="meeting", object_id=meeting.id,
                  rule="meeting_manager", purpose=f"{len(attendee_ids)} attendees")
@@ -129,7 +131,6 @@ def add_attendee(s: Session, actor: Actor, meeting_id: uuid.UUID, user_id: uuid.
 
 def set_presence(s: Session, actor: Actor, meeting_id: uuid.UUID, user_id: uuid.UUID,
                  present: bool) -> Meeting:
-    from referral.meetings.feedback import reconsider_drafts
 
     meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:manage", lock=True)
     require_state(meeting, (*OPEN_STATES, "held"), "Recording presence")
@@ -214,7 +215,7 @@ def agenda_suggestions(s: Session, actor: Actor, livc_id: uuid.UUID, on: date | 
 def transition_meeting(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[str, Any],
                        expected_version: int | None) -> Meeting:
     meeting, facts, _ = load_meeting(s, actor, meeting_id, "meeting:read", lock=True)
-    firing = workflow_engine.fire(
+    firing = engine.fire(
         s, actor, meeting, trigger=data["trigger"], object_type="meeting", resource=facts,
         guards=MEETING_GUARDS, case_id=None, expected_version=expected_version,
         reason=data.get("reason"))

@@ -5,11 +5,11 @@ from typing import Any
 
 from marshmallow import fields
 
-from referral import db
-from referral.api import api_blueprint, route
+from referral.core import db
+from referral.core.actor import current_actor
+from referral.core.schemas import OutputSchema, PageQuery
 from referral.notifications import services
-from referral.schemas import OutputSchema, PageQuery
-from referral.security import current_actor
+from referral.web.api import api_blueprint, route
 
 bp = api_blueprint("notifications")
 

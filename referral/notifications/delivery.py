@@ -8,6 +8,7 @@ E-mails carry no case content: a fixed sentence and a link.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import uuid
 from collections.abc import Iterable
@@ -15,15 +16,17 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral import clock
 from referral.accounts.models import User
-from referral.audit import chain
+from referral.core import clock, db, transaction
+from referral.core.ledger import chain
 from referral.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
+log = logging.getLogger("referral")
 
 
 def _send(config: Any, to: str, message: str, link: str | None) -> None:
@@ -72,3 +75,22 @@ def deliver(s: Session, config: Any, ids: Iterable[uuid.UUID] | None = None,
                      purpose=f"delivered {delivered}, failed {failed}")
     s.commit()
     return delivered, failed
+
+
+def deliver_after_commit(s: Session) -> None:
+    """Send what the committed transaction queued; failure leaves it for ``jobs run``."""
+    ids = s.info.pop("outbox_ids", None)
+    if not ids:
+        return
+    fresh = db.database().sessionmaker()
+    try:
+        deliver(fresh, current_app.config, ids)
+    except Exception:  # any failure: the business change is committed, jobs run retries
+        fresh.rollback()
+        log.warning("e-mail delivery deferred to jobs run")
+    finally:
+        fresh.close()
+
+
+def init_app(app: Flask) -> None:
+    transaction.after_commit(app, deliver_after_commit)

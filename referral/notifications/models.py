@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from referral.db import Base
-from referral.models_base import now_column, uuid_pk
+from referral.core.columns import Base, now_column, uuid_pk
 
 
 class Notification(Base):

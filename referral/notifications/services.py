@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
-from referral import clock, errors
 from referral.accounts.models import RoleAssignment, User
-from referral.db import paginate
+from referral.core import clock, errors
+from referral.core.db import paginate
 from referral.notifications.models import Notification, OutboxMessage
 
 

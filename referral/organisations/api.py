@@ -6,8 +6,9 @@ from typing import Any
 from marshmallow import fields, validate
 
 from policies.vocabulary import ORGANISATION_KINDS
-from referral import db
-from referral.api import api_blueprint, page_of, route
+from referral.core import db
+from referral.core.actor import current_actor
+from referral.core.schemas import PageQuery
 from referral.organisations import services
 from referral.organisations.schemas import (
     LivcIn,
@@ -16,8 +17,7 @@ from referral.organisations.schemas import (
     OrganisationIn,
     OrganisationOut,
 )
-from referral.schemas import PageQuery
-from referral.security import current_actor
+from referral.web.api import api_blueprint, page_of, route
 
 bp = api_blueprint("organisations")
 

@@ -9,8 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from policies.vocabulary import ORGANISATION_KINDS
-from referral.db import Base
-from referral.models_base import enum_check, now_column, uuid_pk
+from referral.core.columns import Base, enum_check, now_column, uuid_pk
 
 
 class Organisation(Base):

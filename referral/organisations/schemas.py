@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from policies.vocabulary import ORGANISATION_KINDS
-from referral.schemas import InputSchema, OutputSchema, PageSchema, StringOrList, text
+from referral.core.schemas import InputSchema, OutputSchema, PageSchema, StringOrList, text
 
 
 class OrganisationIn(InputSchema):

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from policies.actor import Actor
-from referral import errors
-from referral.audit import chain
-from referral.db import paginate
+from referral.core import errors
+from referral.core.db import paginate
+from referral.core.ledger import chain
 from referral.organisations.models import Livc, LivcMember, LivcMunicipality, Organisation
 
 

@@ -1,0 +1,214 @@
+"""Referrals: hand-offs between organisations, decided by the recipient's inbox, and the
+partner pathways they open."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import workflows
+from policies.actor import Actor
+from policies.scopes import referral_condition
+from referral.cases.access import case_facts, load_case, referral_facts
+from referral.cases.models import Case
+from referral.cases.referrals.guards import PARTNER_GUARDS, REFERRAL_GUARDS
+from referral.cases.referrals.models import PartnerPathway, Referral
+from referral.core import clock, errors
+from referral.core.authz import authorize
+from referral.core.calendar import add_working_days
+from referral.core.db import paginate
+from referral.core.ledger import chain
+from referral.core.transaction import denial
+from referral.notifications.services import notify_organisation
+from referral.organisations.models import Organisation
+from referral.pathways import engine
+from referral.pathways.models import engine_set_state
+
+ANSWER_WITHIN_WORKING_DAYS = 5
+
+
+def render(s: Session, r: Referral) -> dict[str, Any]:
+    data = {c: getattr(r, c) for c in (
+        "id", "case_id", "from_organisation_id", "from_user_id", "to_organisation_id",
+        "to_user_id", "kind", "sphere_of_life", "purpose", "legal_basis", "state", "version",
+        "reason", "outcome", "offered_at", "expires_at", "decided_at")}
+    data["partner_pathway"] = s.scalar(select(PartnerPathway).where(
+        PartnerPathway.referral_id == r.id))
+    return data
+
+
+def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
+                    *, on_behalf_of_livc: bool = False, meeting_id: uuid.UUID | None = None
+                    ) -> dict[str, Any]:
+    # A LIVC `refer` decision: the meeting service already authorised its chair or
+    # coordinator (case:livc_decide), who is neither owner nor coordinator of the case.
+    action = "case:read" if on_behalf_of_livc else "case:refer"
+    case, _facts, _decision = load_case(s, actor, case_id, action, lock=True)
+    if case.state == "closed":
+        raise errors.Conflict("A closed case is not referred.", state=case.state)
+    to_org = s.get(Organisation, data["to_organisation_id"])
+    if to_org is None:
+        raise errors.field_error("to_organisation_id", "Unknown organisation.")
+    if to_org.id == actor.organisation_id:
+        raise errors.field_error("to_organisation_id", "Refer to another organisation.")
+    if data["kind"] == "service" and not data.get("sphere_of_life"):
+        raise errors.field_error("sphere_of_life", "A service referral names a sphere of life.")
+    duplicate = s.scalar(select(Referral.id).where(
+        Referral.case_id == case.id, Referral.to_organisation_id == to_org.id,
+        Referral.kind == data["kind"], Referral.sphere_of_life == data.get("sphere_of_life"),
+        Referral._state.in_(workflows.OPEN_REFERRAL_STATES)))
+    if duplicate:
+        raise errors.Conflict("An open referral of this kind to this organisation exists.",
+                              referral_id=str(duplicate))
+    today = clock.now().date()
+    expires = datetime.combine(add_working_days(today, ANSWER_WITHIN_WORKING_DAYS), time(23, 59),
+                               tzinfo=clock.now().tzinfo)
+    referral = Referral(
+        case_id=case.id, from_organisation_id=actor.organisation_id, from_user_id=actor.user_id,
+        to_organisation_id=to_org.id, to_user_id=data.get("to_user_id"), kind=data["kind"],
+        sphere_of_life=data.get("sphere_of_life"), purpose=data["purpose"],
+        legal_basis=data.get("legal_basis"), expires_at=expires, meeting_id=meeting_id)
+    engine_set_state(referral, workflows.latest("referral").initial)
+    s.add(referral)
+    s.flush()
+    engine.record_initial(s, actor, referral, object_type="referral", case_id=case.id)
+    notify_organisation(s, to_org.id, "referral_offered",
+                        "A referral awaits your organisation.",
+                        f"/api/v1/referrals/{referral.id}")
+    chain.record(s, actor, "referral:create", object_type="referral", object_id=referral.id,
+                 case_id=case.id, purpose=f"{data['kind']}/{data.get('sphere_of_life') or '-'}")
+    return render(s, referral)
+
+
+def _load(s: Session, actor: Actor, referral_id: uuid.UUID, action: str, *, lock: bool = False,
+          check: bool = True) -> tuple[Referral, Case, Any]:
+    stmt = select(Referral).where(Referral.id == referral_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    referral = s.scalar(stmt)
+    if referral is None:
+        raise errors.NotFound("No such referral.", _audit=denial(
+            actor, action, "no_relation", object_type="referral", object_id=referral_id)
+            if check else None)
+    case = s.get(Case, referral.case_id)
+    assert case is not None
+    facts = referral_facts(referral, case_facts(s, case))
+    if check:
+        authorize(actor, action, facts, object_type="referral", object_id=referral.id,
+                  case_id=case.id)
+    return referral, case, facts
+
+
+def get_referral(s: Session, actor: Actor, referral_id: uuid.UUID) -> dict[str, Any]:
+    referral, case, _ = _load(s, actor, referral_id, "referral:read")
+    chain.record(s, actor, "referral:read", object_type="referral", object_id=referral.id,
+                 case_id=case.id)
+    return render(s, referral)
+
+
+def list_referrals(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    stmt = select(Referral).where(referral_condition(actor, Referral.__table__))
+    if query.get("direction") == "incoming":
+        stmt = stmt.where(Referral.to_organisation_id == actor.organisation_id)
+    elif query.get("direction") == "outgoing":
+        stmt = stmt.where(Referral.from_organisation_id == actor.organisation_id)
+    if query.get("state"):
+        stmt = stmt.where(Referral._state == query["state"])
+    if query.get("case_id"):
+        stmt = stmt.where(Referral.case_id == query["case_id"])
+    page, per_page = query["page"], query["per_page"]
+    rows, total = paginate(s, stmt, page, per_page, Referral.offered_at.desc(), Referral.id)
+    for r in rows:
+        chain.record(s, actor, "referral:read", object_type="referral", object_id=r.id,
+                     case_id=r.case_id, purpose="list")
+    return {"items": [render(s, r) for r in rows], "page": page, "per_page": per_page,
+            "total": total}
+
+
+def transition_referral(s: Session, actor: Actor, referral_id: uuid.UUID, data: dict[str, Any],
+                        expected_version: int | None, *, system: bool = False
+                        ) -> dict[str, Any]:
+    # The scheduled job (system=True) acts without a user: no relation to check.
+    referral, case, facts = _load(s, actor, referral_id, "referral:read", lock=True,
+                                  check=not system)
+    firing = engine.fire(
+        s, actor, referral, trigger=data["trigger"], object_type="referral", resource=facts,
+        guards=REFERRAL_GUARDS, case_id=case.id, expected_version=expected_version,
+        reason=data.get("reason"), outcome=data.get("outcome"), extra={"case": case},
+        check_policy=not system)
+    now = clock.now()
+    referral.updated_at = now
+    if firing.transition.dest in {"accepted", "declined"}:
+        referral.decided_at = now
+    if data.get("reason"):
+        referral.reason = data["reason"]
+    if data.get("outcome"):
+        referral.outcome = data["outcome"]
+    _effects(s, actor, referral, case, firing)
+    s.flush()
+    return render(s, referral)
+
+
+def _effects(s: Session, actor: Actor, referral: Referral, case: Case,
+             firing: engine.Firing) -> None:
+    link = f"/api/v1/referrals/{referral.id}"
+    for effect in firing.transition.effects:
+        if effect == "notify_sender":
+            notify_organisation(s, referral.from_organisation_id, f"referral_{referral.state}",
+                                f"A referral you sent is now {referral.state}.", link,
+                                roles=("reference_person", "case_worker"))
+        elif effect == "notify_recipient":
+            notify_organisation(s, referral.to_organisation_id, f"referral_{referral.state}",
+                                f"A referral to your organisation was {referral.state}.", link)
+        elif effect == "take_coordination" and referral.kind == "coordination":
+            # Coordination moves to the recipient; the former coordinator keeps its own notes.
+            case.coordinator_organisation_id = referral.to_organisation_id
+            case.coordinator_user_id = None
+            chain.record(s, actor, "case:coordination", object_type="case", object_id=case.id,
+                         case_id=case.id, purpose=f"to {referral.to_organisation_id}")
+        elif effect == "open_partner_pathway":
+            org = s.get(Organisation, referral.to_organisation_id)
+            assert org is not None
+            pathway = workflows.for_organisation_kind(org.kind)
+            pp = PartnerPathway(referral_id=referral.id, case_id=case.id,
+                                organisation_id=org.id, pathway=pathway.name,
+                                pathway_version=pathway.version)
+            engine_set_state(pp, pathway.initial)
+            s.add(pp)
+            s.flush()
+            engine.record_initial(s, actor, pp, object_type="partner_pathway",
+                                           case_id=case.id)
+
+
+def partner_pathway(s: Session, actor: Actor, referral_id: uuid.UUID) -> tuple[
+        PartnerPathway, Any, Case]:
+    referral, case, facts = _load(s, actor, referral_id, "referral:read", lock=True)
+    pp = s.scalar(select(PartnerPathway).where(PartnerPathway.referral_id == referral.id))
+    if pp is None:
+        raise errors.NotFound("This referral has no partner pathway yet (start it first).")
+    return pp, facts, case
+
+
+def get_partner_pathway(s: Session, actor: Actor, referral_id: uuid.UUID) -> dict[str, Any]:
+    pp, facts, case = partner_pathway(s, actor, referral_id)
+    chain.record(s, actor, "partner_pathway:read", object_type="partner_pathway",
+                 object_id=pp.id, case_id=case.id)
+    return {"pathway": pp, "transitions": engine.available(actor, pp, facts,
+                                                                    PARTNER_GUARDS, s)}
+
+
+def transition_partner_pathway(s: Session, actor: Actor, referral_id: uuid.UUID,
+                               data: dict[str, Any], expected_version: int | None) -> Any:
+    pp, facts, case = partner_pathway(s, actor, referral_id)
+    if facts.referral.state != "active":
+        raise errors.Conflict("The referral is no longer active.", state=facts.referral.state)
+    engine.fire(s, actor, pp, trigger=data["trigger"], object_type="partner_pathway",
+                         resource=facts, guards=PARTNER_GUARDS, case_id=case.id,
+                         expected_version=expected_version, reason=data.get("reason"))
+    pp.updated_at = clock.now()
+    s.flush()
+    return pp
