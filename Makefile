@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest fuzz bench drills install demo clean
+.PHONY: run test lint typecheck imports pytest fuzz bench drills install demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +21,15 @@ run: $(STAMP)
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl+C to stop)"
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
-test: lint typecheck pytest
+test: lint typecheck imports pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The import contracts of .importlinter: core < engines and web < features < ops and app,
+# no cycles, policies/ and workflows/ never import the application.
+imports: $(STAMP)
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -195,3 +195,60 @@ def test_jobs_expire_unanswered_referrals_exactly_once(world, dbs):
     kinds = [n["kind"] for n in world.login("owner_rp").get("/api/v1/notifications")
              .get_json()["items"]]
     assert "referral_expired" in kinds
+
+
+def _admit_pathway_version(app, table: str, pathway: workflows.Pathway) -> None:
+    """What the Alembic migration shipping a new definition version does: widen the
+    table's state CHECK to admit the new version's states (batch mode: SQLite rebuilds)."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from referral.pathways.models import state_check
+
+    by_version = workflows.states_by_version((pathway.name,)) | {pathway.key: pathway.states}
+    condition = str(state_check(by_version).sqltext)
+    with app.extensions["referral.db"].engine.begin() as conn:
+        ops = Operations(MigrationContext.configure(conn))
+        with ops.batch_alter_table(table) as batch:
+            batch.drop_constraint(f"ck_{table}_state_in_pathway", type_="check")
+            batch.create_check_constraint("state_in_pathway", condition)
+
+
+def test_workflows_migrate_moves_open_referrals_too(world, dbs, monkeypatch):
+    from referral.cases.referrals.models import Referral
+    from referral.core.ledger.models import AuditEvent
+
+    case = build(world)  # a case with an offered and an accepted referral
+    v1 = workflows.get("referral", 1)
+    v2 = workflows.Pathway(name="referral", version=2, title="Referral v2", initial=v1.initial,
+                           states=v1.states, final_states=v1.final_states,
+                           transitions=v1.transitions, guards=v1.guards)
+    monkeypatch.setitem(workflows.REGISTRY, ("referral", 2), v2)
+    _admit_pathway_version(world.app, "referrals", v2)
+
+    r = world.app.test_cli_runner().invoke(
+        args=["workflows", "migrate", "referral", "--from", "1", "--to", "2"])
+    assert r.exit_code == 0, r.output
+    assert "migrated 2 open rows of referral" in r.output
+
+    versions = dbs.execute(select(Referral.pathway_version, Referral._state)
+                           .where(Referral.case_id == case.id)).all()
+    assert sorted(versions) == [(2, "accepted"), (2, "offered")]
+    assert dbs.get(Case, case.id).pathway_version == 1  # another pathway: untouched
+    history = dbs.scalars(select(TransitionRecord.object_type).where(
+        TransitionRecord.case_id == case.id, TransitionRecord.trigger == "migrate")).all()
+    events = dbs.scalars(select(AuditEvent.action).where(
+        AuditEvent.case_id == case.id, AuditEvent.action.like("%:migrate"))).all()
+    dbs.rollback()
+    assert history == ["referral", "referral"]
+    assert events == ["referral:migrate", "referral:migrate"]
+    # The migrated referrals go on along the (new version of the) pathway.
+    offered = next(i for i in (r.id for r in dbs.scalars(select(Referral).where(
+        Referral.case_id == case.id, Referral._state == "offered"))))
+    dbs.rollback()
+    r = world.login("offered_rp").post(f"/api/v1/referrals/{offered}/transitions",
+                                       json={"trigger": "decline", "reason": "no capacity"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["state"] == "declined"
+    assert dbs.get(Referral, offered).pathway_version == 2
+    dbs.rollback()

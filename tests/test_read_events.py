@@ -1,6 +1,6 @@
-"""Every API route that reads case data leaves a read event on the audit trail.
+"""Every route that reads case data, API or page, leaves a read event on the audit trail.
 
-The test walks the URL map: every GET route under /api/v1 whose policy action concerns
+The test walks the URL map: every GET route (JSON API and HTML pages) whose policy action concerns
 cases, notes, referrals, partner pathways, meetings, feedback sheets or the audit trail
 is called once, as an actor with a relation, with ids from a world built through the API.
 The response must be 200 and at least one event with outcome ``allowed`` must carry that
@@ -41,8 +41,7 @@ PARAPHRASE = "The partners follow up together; next review in three months."
 
 def _in_scope(rule: Any, view: Any) -> bool:
     action = getattr(view, "policy_action", "") or ""
-    return (rule.rule.startswith(API) and "GET" in (rule.methods or ())
-            and action.startswith(IN_SCOPE))
+    return "GET" in (rule.methods or ()) and action.startswith(IN_SCOPE)
 
 
 def _caller(action: str) -> str:
@@ -88,7 +87,8 @@ def _world_through_the_api(world: Any) -> dict[str, str]:
                    json={"case_id": str(case.id), "text": PARAPHRASE})
     assert r.status_code == 201, r.get_json()
     return {"case_id": str(case.id), "note_id": note_id, "referral_id": referral_id,
-            "meeting_id": meeting_id, "sheet_id": r.get_json()["id"]}
+            "meeting_id": meeting_id, "sheet_id": r.get_json()["id"],
+            "user_id": owner.get("/api/v1/me").get_json()["id"]}
 
 
 def _allowed_events(world: Any, request_id: str) -> list[Any]:
@@ -131,6 +131,11 @@ def test_every_case_data_read_is_audited(world):
     for endpoint in ("api_cases.get_case", "api_notes.get_note", "api_referrals.get_referral",
                      "api_referrals.get_partner_pathway", "meetings.api_meetings.read_minutes",
                      "meetings.api_meetings.read_sheet", "api_audit.list_events"):
+        assert endpoint in walked
+    # ... and the pages.
+    for endpoint in ("case_pages.case_page", "case_pages.inbox",
+                     "meetings.meetings_web.workspace", "meetings.meetings_web.print_sheet",
+                     "audit_pages.events"):
         assert endpoint in walked
 
 

@@ -21,16 +21,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, joinedload
 
-import policies
 from policies.actor import Actor, Decision
 from policies.facts import CaseFacts, DisclosureFact, NoteFacts, ReferralFact, ReferralFacts
 from referral.cases.models import BreakGlass, Case
 from referral.cases.notes.models import Disclosure, Note
-from referral.cases.referrals.models import Referral
+from referral.cases.referrals.models import PartnerPathway, Referral
 from referral.core import clock, errors
-from referral.core.authz import authorize
+from referral.core.authz import Reachable, load_for, register
 from referral.core.columns import UTCDateTime
-from referral.core.transaction import denial
 from referral.meetings.models import AgendaItem, SecrecyAcknowledgement
 
 
@@ -127,21 +125,63 @@ def _case_statement(lock: bool) -> Select[Any]:
     return stmt.with_for_update(of=Case) if lock else stmt
 
 
-def load_case(s: Session, actor: Actor, case_id: uuid.UUID, action: str,
-              *, lock: bool = False) -> tuple[Case, CaseFacts, Decision]:
-    """The case if ``action`` is allowed; 404 without relation, 403 with the rule otherwise."""
-    case = s.scalar(_case_statement(lock), {"case_id": case_id})
-    if case is None:
-        # Guessing ids must leave the same trace as probing an unrelated case.
-        raise errors.NotFound("No such case.", _audit=denial(
-            actor, action, "no_relation", object_type="case", object_id=case_id))
-    facts = case_facts(s, case)
-    decision = authorize(actor, action, facts, object_type="case", object_id=case.id,
-                         case_id=case.id)
+def _fetch_case(s: Session, case_id: Any, lock: bool) -> Case | None:
+    return s.scalar(_case_statement(lock), {"case_id": case_id})
+
+
+def _not_purged(case: Case, action: str) -> None:
     if case.purged_at is not None and action != "case:access_log":
         raise errors.Gone("This case was purged at the end of its retention period.")
-    return case, facts, decision
 
 
-def decide_quietly(actor: Actor, action: str, resource: object) -> Decision:
-    return policies.decide(actor, action, resource)
+register(Case, Reachable(object_type="case", fetch=_fetch_case, facts=case_facts,
+                         case_id=lambda case: case.id, missing="No such case.",
+                         checks=_not_purged))
+
+
+def load_case(s: Session, actor: Actor, case_id: uuid.UUID, action: str, *,
+              lock: bool = False, record: bool = True, event: str | None = None,
+              purpose: str | None = None) -> tuple[Case, CaseFacts, Decision]:
+    """The case if ``action`` is allowed (:func:`referral.core.authz.load_for`), its facts
+    and the decision; 404 without relation, 403 with the rule; the read on the ledger."""
+    loaded = load_for(s, actor, action, Case, case_id, lock=lock, record=record, event=event,
+                      purpose=purpose)
+    return loaded.row, loaded.facts, loaded.decision
+
+
+def _note_facts(s: Session, note: Note) -> NoteFacts:
+    case = s.get(Case, note.case_id)
+    assert case is not None
+    return note_facts(s, note, case_facts(s, case))
+
+
+register(Note, Reachable(object_type="note", fetch=lambda s, i, _lock: s.get(Note, i),
+                         facts=_note_facts, case_id=lambda note: note.case_id,
+                         missing="No such note."))
+
+
+def fetch_referral(s: Session, referral_id: Any, lock: bool) -> Referral | None:
+    stmt = select(Referral).where(Referral.id == referral_id)
+    return s.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def referral_facts_of(s: Session, referral: Referral) -> ReferralFacts:
+    case = s.get(Case, referral.case_id)
+    assert case is not None
+    return referral_facts(referral, case_facts(s, case))
+
+
+register(Referral, Reachable(object_type="referral", fetch=fetch_referral,
+                             facts=referral_facts_of, case_id=lambda r: r.case_id,
+                             missing="No such referral."))
+
+
+def _pathway_facts(s: Session, pp: PartnerPathway) -> ReferralFacts:
+    referral = s.get(Referral, pp.referral_id)
+    assert referral is not None
+    return referral_facts_of(s, referral)
+
+
+register(PartnerPathway, Reachable(
+    object_type="partner_pathway", fetch=lambda s, i, _lock: s.get(PartnerPathway, i),
+    facts=_pathway_facts, case_id=lambda pp: pp.case_id, missing="No such partner pathway."))

@@ -59,6 +59,7 @@ class ReferenceCounter(Base):
 
 
 class Case(PathwayStateMixin, Base):
+    pathway_object_type = "case"
     __tablename__ = "cases"
     __table_args__ = (
         state_check(workflows.states_by_version(workflows.CASE_PATHWAYS)),
@@ -130,6 +131,10 @@ class Case(PathwayStateMixin, Base):
 
     subject: Mapped[Subject] = relationship()
     data_key: Mapped[DataKey] = relationship()
+
+    @property
+    def pathway_case_id(self) -> uuid.UUID:
+        return self.id
 
     __mapper_args__ = {"version_id_col": version}
 

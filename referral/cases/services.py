@@ -23,7 +23,7 @@ from referral.cases.guards import CASE_GUARDS
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
 from referral.cases.referrals.models import Referral
 from referral.core import clock, errors
-from referral.core.authz import authorize
+from referral.core.authz import authorize, read_each
 from referral.core.calendar import add_working_days
 from referral.core.db import count_upto, paginate
 from referral.core.ledger import chain
@@ -151,8 +151,6 @@ def _offered_purpose(s: Session, actor: Actor, case: Case) -> str | None:
 
 def read_case(s: Session, actor: Actor, case_id: uuid.UUID) -> dict[str, Any]:
     case, _facts, decision = load_case(s, actor, case_id, "case:read")
-    chain.record(s, actor, "case:read", object_type="case", object_id=case.id, case_id=case.id,
-                 rule=decision.rule)
     purpose = (_offered_purpose(s, actor, case)
                if decision.rule == "offered_referral_reduced" else None)
     return header(case, decision.rule, purpose=purpose)
@@ -181,10 +179,9 @@ def list_cases(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any
     rows = [loaded[i] for i in ids if i in loaded]
     facts_of = case_facts_many(s, rows, now)  # one query for the page, not four per row
     items = []
-    for case in rows:
-        decision = authorize(actor, "case:read", facts_of[case.id])  # agrees with the scope
-        chain.record(s, actor, "case:read", object_type="case", object_id=case.id,
-                     case_id=case.id, rule=decision.rule, purpose="list")
+    for case, decision in read_each(s, actor, "case:read", Case, rows,
+                                    lambda c: facts_of[c.id]):
+        assert decision is not None
         items.append(header(case, decision.rule, purpose=(
             _offered_purpose(s, actor, case)
             if decision.rule == "offered_referral_reduced" else None)))
@@ -194,7 +191,9 @@ def list_cases(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any
 
 def update_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
                 expected_version: int | None) -> dict[str, Any]:
-    case, _facts, decision = load_case(s, actor, case_id, "case:update", lock=True)
+    # The change is the access: it goes on the ledger below, with the fields it changed.
+    case, _facts, decision = load_case(s, actor, case_id, "case:update", lock=True,
+                                       record=False)
     if expected_version is not None and expected_version != case.version:
         raise errors.Conflict("The case was changed in the meantime.",
                               current_version=case.version)
@@ -225,7 +224,8 @@ def update_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, An
 def transition_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
                     expected_version: int | None, extra: dict[str, Any] | None = None
                     ) -> dict[str, Any]:
-    case, facts, decision = load_case(s, actor, case_id, "case:read", lock=True)
+    # The engine puts the transition on the ledger.
+    case, facts, decision = load_case(s, actor, case_id, "case:read", lock=True, record=False)
     if decision.rule == "offered_referral_reduced":
         authorize(actor, "case:manage", facts, object_type="case", object_id=case.id,
                   case_id=case.id)
@@ -273,26 +273,20 @@ def _source_of(firing: engine.Firing) -> str | None:
 
 
 def available_transitions(s: Session, actor: Actor, case_id: uuid.UUID) -> list[dict[str, Any]]:
-    case, facts, decision = load_case(s, actor, case_id, "case:transitions")
-    chain.record(s, actor, "case:transitions", object_type="case", object_id=case.id,
-                 case_id=case.id, rule=decision.rule)
+    case, facts, _decision = load_case(s, actor, case_id, "case:transitions")
     return engine.available(actor, case, facts, CASE_GUARDS, s)
 
 
 def history(s: Session, actor: Actor, case_id: uuid.UUID) -> list[Any]:
 
-    case, _facts, decision = load_case(s, actor, case_id, "case:history")
-    chain.record(s, actor, "case:history", object_type="case", object_id=case.id,
-                 case_id=case.id, rule=decision.rule)
+    case, _facts, _decision = load_case(s, actor, case_id, "case:history")
     return list(s.scalars(select(TransitionRecord).where(
         TransitionRecord.object_type == "case", TransitionRecord.object_id == case.id)
         .order_by(TransitionRecord.at, TransitionRecord.id)))
 
 
 def diagram(s: Session, actor: Actor, case_id: uuid.UUID) -> str:
-    case, _facts, decision = load_case(s, actor, case_id, "case:diagram")
-    chain.record(s, actor, "case:diagram", object_type="case", object_id=case.id,
-                 case_id=case.id, rule=decision.rule)
+    case, _facts, _decision = load_case(s, actor, case_id, "case:diagram")
     return render_svg(workflows.get(case.pathway, case.pathway_version), case.state)
 
 
@@ -331,16 +325,14 @@ def break_glass(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> Br
 
 def access_log(s: Session, actor: Actor, case_id: uuid.UUID, page: int, per_page: int
                ) -> dict[str, Any]:
-    case, _facts, decision = load_case(s, actor, case_id, "case:access_log")
+    case, _facts, _decision = load_case(s, actor, case_id, "case:access_log")
     stmt = select(AuditEvent).where(AuditEvent.case_id == case.id)
     rows, total = paginate(s, stmt, page, per_page, AuditEvent.seq.desc())
-    chain.record(s, actor, "case:access_log", object_type="case", object_id=case.id,
-                 case_id=case.id, rule=decision.rule)
     return {"items": list(rows), "page": page, "per_page": per_page, "total": total}
 
 
 def reidentify(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> dict[str, Any]:
-    case, _facts, decision = load_case(s, actor, case_id, "case:reidentify")
+    case, _facts, _decision = load_case(s, actor, case_id, "case:reidentify", purpose=reason)
     ring = ring_for(current_app._get_current_object())  # type: ignore[attr-defined]
     try:
         key = load_data_key(s, ring, case.data_key_id)
@@ -349,6 +341,4 @@ def reidentify(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> dic
     assert case.subject.identity_ciphertext is not None
     identity = json.loads(decrypt_field(key, case.subject.identity_ciphertext, table="subjects",
                                         column="identity", row_id=case.subject.id))
-    chain.record(s, actor, "case:reidentify", object_type="case", object_id=case.id,
-                 case_id=case.id, purpose=reason, rule=decision.rule)
     return {"identity": identity}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 from policies.actor import Actor, Decision
 from policies.meetings import MeetingFacts
 from referral.core import errors
-from referral.core.authz import authorize
+from referral.core.authz import Reachable, load_for, register
 from referral.identity.errors import KeyDestroyed
 from referral.identity.keys import load_data_key, ring_for
 from referral.identity.vault import KeyRing
@@ -51,18 +53,24 @@ def meeting_facts(s: Session, m: Meeting) -> MeetingFacts:
         acknowledged_user_ids=acknowledged)
 
 
-def load_meeting(s: Session, actor: Actor, meeting_id: uuid.UUID, action: str,
-                 *, lock: bool = False) -> tuple[Meeting, MeetingFacts, Decision]:
-    """The meeting if ``action`` is allowed; 404 without relation, 403 with the rule."""
+def _fetch_meeting(s: Session, meeting_id: Any, lock: bool) -> Meeting | None:
     stmt = select(Meeting).where(Meeting.id == meeting_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    meeting = s.scalar(stmt)
-    if meeting is None:
-        raise errors.NotFound("No such meeting.")
-    facts = meeting_facts(s, meeting)
-    decision = authorize(actor, action, facts, object_type="meeting", object_id=meeting.id)
-    return meeting, facts, decision
+    return s.scalar(stmt.with_for_update() if lock else stmt)
+
+
+register(Meeting, Reachable(object_type="meeting", fetch=_fetch_meeting, facts=meeting_facts,
+                            case_id=lambda _m: None, missing="No such meeting."))
+
+
+def load_meeting(s: Session, actor: Actor, meeting_id: uuid.UUID, action: str, *,
+                 lock: bool = False, record: bool = True, event: str | None = None,
+                 purpose: str | Callable[[MeetingFacts], str] | None = None
+                 ) -> tuple[Meeting, MeetingFacts, Decision]:
+    """The meeting if ``action`` is allowed (:func:`referral.core.authz.load_for`); 404
+    without relation, 403 with the rule; the read on the ledger as ``event``."""
+    loaded = load_for(s, actor, action, Meeting, meeting_id, lock=lock, record=record,
+                      event=event, purpose=purpose)
+    return loaded.row, loaded.facts, loaded.decision
 
 
 def require_state(meeting: Meeting, states: tuple[str, ...], what: str) -> None:

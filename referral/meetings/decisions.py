@@ -24,7 +24,7 @@ from referral.cases.models import Case
 from referral.cases.referrals.services import create_referral
 from referral.cases.services import transition_case
 from referral.core import clock, errors
-from referral.core.authz import authorize
+from referral.core.authz import Reachable, authorize, load_for, read_each, register
 from referral.core.db import paginate
 from referral.core.ledger import chain
 from referral.identity.vault import encrypt_field
@@ -99,7 +99,8 @@ def _history_row(actor: Actor, case: Case, kind: str, reason: str,
 
 def record_decision(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[str, Any]
                     ) -> dict[str, Any]:
-    meeting, _facts, decided = load_meeting(s, actor, meeting_id, "meeting:decide", lock=True)
+    meeting, _facts, decided = load_meeting(s, actor, meeting_id, "meeting:decide", lock=True,
+                                              record=False)
     require_state(meeting, ("in_session",), "Recording a decision")
     if not s.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id,
                                                 AgendaItem.case_id == data["case_id"])):
@@ -174,6 +175,20 @@ def _action_livc(s: Session, action: Action) -> uuid.UUID:
     return livc_id
 
 
+def _action_facts(s: Session, action: Action) -> ActionFacts:
+    return ActionFacts(organisation_id=action.organisation_id, livc_id=_action_livc(s, action),
+                       done=action.done_at is not None)
+
+
+def _fetch_action(s: Session, action_id: Any, lock: bool) -> Action | None:
+    stmt = select(Action).where(Action.id == action_id)
+    return s.scalar(stmt.with_for_update() if lock else stmt)
+
+
+register(Action, Reachable(object_type="action", fetch=_fetch_action, facts=_action_facts,
+                           case_id=lambda a: a.case_id, missing="No such action."))
+
+
 def list_actions(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
     """The actor's organisation's actions (open ones unless ``include_done``)."""
     stmt = select(Action).where(Action.organisation_id == actor.organisation_id)
@@ -181,22 +196,16 @@ def list_actions(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, A
         stmt = stmt.where(Action.done_at.is_(None))
     page, per_page = query["page"], query["per_page"]
     rows, total = paginate(s, stmt, page, per_page, Action.due, Action.id)
-    for a in rows:
-        chain.record(s, actor, "action:read", object_type="action", object_id=a.id,
-                     case_id=a.case_id, rule="action_owner_organisation", purpose="list")
+    read_each(s, actor, "action:read", Action, rows, None, rule="action_owner_organisation")
     return {"items": [render_action(a) for a in rows], "page": page, "per_page": per_page,
             "total": total}
 
 
 def complete_action(s: Session, actor: Actor, action_id: uuid.UUID,
                     expected_version: int | None) -> dict[str, Any]:
-    action = s.scalar(select(Action).where(Action.id == action_id).with_for_update())
-    if action is None:
-        raise errors.NotFound("No such action.")
-    facts = ActionFacts(organisation_id=action.organisation_id, livc_id=_action_livc(s, action),
-                        done=action.done_at is not None)
-    decision = authorize(actor, "action:complete", facts, object_type="action",
-                         object_id=action.id, case_id=action.case_id)
+    # Completing is the access: it goes on the ledger below.
+    loaded = load_for(s, actor, "action:complete", Action, action_id, lock=True, record=False)
+    action, decision = loaded.row, loaded.decision
     if action.done_at is not None:
         raise errors.Conflict("This action is done already.", current_version=action.version)
     if expected_version is not None and expected_version != action.version:

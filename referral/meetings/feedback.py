@@ -23,7 +23,7 @@ from referral.accounts.models import RoleAssignment, User
 from referral.cases.models import Case
 from referral.cases.notes.models import Note
 from referral.core import clock, errors
-from referral.core.authz import authorize
+from referral.core.authz import Reachable, load_for, read_each, register
 from referral.core.db import paginate
 from referral.core.ledger import chain
 from referral.core.transaction import denial
@@ -93,18 +93,29 @@ def _required(facts: MeetingFacts) -> set[uuid.UUID]:
     return set(facts.attendee_user_ids & facts.present_user_ids & facts.acknowledged_user_ids)
 
 
-def _load(s: Session, actor: Actor, sheet_id: uuid.UUID, action: str, *, lock: bool = False
-          ) -> tuple[FeedbackSheet, Meeting, MeetingFacts, Decision]:
+def _fetch_sheet(s: Session, sheet_id: Any, lock: bool) -> FeedbackSheet | None:
     stmt = select(FeedbackSheet).where(FeedbackSheet.id == sheet_id)
-    sheet = s.scalar(stmt.with_for_update() if lock else stmt)
-    if sheet is None:
-        raise errors.NotFound("No such feedback sheet.")
+    return s.scalar(stmt.with_for_update() if lock else stmt)
+
+
+def _sheet_facts(s: Session, sheet: FeedbackSheet) -> FeedbackFacts:
     meeting = s.get(Meeting, sheet.meeting_id)
     assert meeting is not None
-    facts = meeting_facts(s, meeting)
-    decision = authorize(actor, action, FeedbackFacts(facts, sheet.state),
-                         object_type="feedback_sheet", object_id=sheet.id, case_id=sheet.case_id)
-    return sheet, meeting, facts, decision
+    return FeedbackFacts(meeting_facts(s, meeting), sheet.state)
+
+
+register(FeedbackSheet, Reachable(object_type="feedback_sheet", fetch=_fetch_sheet,
+                                  facts=_sheet_facts, case_id=lambda sheet: sheet.case_id,
+                                  missing="No such feedback sheet."))
+
+
+def _load(s: Session, actor: Actor, sheet_id: uuid.UUID, action: str, *, lock: bool = False,
+          record: bool = False) -> tuple[FeedbackSheet, Meeting, MeetingFacts, Decision]:
+    loaded = load_for(s, actor, action, FeedbackSheet, sheet_id, lock=lock, record=record)
+    sheet = loaded.row
+    meeting = s.get(Meeting, sheet.meeting_id)
+    assert meeting is not None
+    return sheet, meeting, loaded.facts.meeting, loaded.decision
 
 
 def render(s: Session, sheet: FeedbackSheet, facts: MeetingFacts, text: str) -> dict[str, Any]:
@@ -121,7 +132,8 @@ def render(s: Session, sheet: FeedbackSheet, facts: MeetingFacts, text: str) -> 
 
 def draft_sheet(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[str, Any]
                 ) -> dict[str, Any]:
-    meeting, facts, decision = load_meeting(s, actor, meeting_id, "feedback:create", lock=True)
+    meeting, facts, decision = load_meeting(s, actor, meeting_id, "feedback:create", lock=True,
+                                           record=False)
     require_state(meeting, ("in_session", "held"), "Drafting a feedback sheet")
     if not s.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id,
                                                 AgendaItem.case_id == data["case_id"])):
@@ -224,10 +236,8 @@ def reconsider_drafts(s: Session, actor: Actor, meeting: Meeting) -> None:
 
 
 def read_sheet(s: Session, actor: Actor, sheet_id: uuid.UUID) -> dict[str, Any]:
-    sheet, _meeting, facts, decision = _load(s, actor, sheet_id, "feedback:read")
+    sheet, _meeting, facts, _decision = _load(s, actor, sheet_id, "feedback:read", record=True)
     text = _text(s, sheet)
-    chain.record(s, actor, "feedback:read", object_type="feedback_sheet", object_id=sheet.id,
-                 case_id=sheet.case_id, rule=decision.rule)
     return render(s, sheet, facts, text)
 
 
@@ -242,7 +252,5 @@ def list_sheets(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, An
     page, per_page = query["page"], query["per_page"]
     rows, total = paginate(s, stmt, page, per_page, FeedbackSheet.created_at.desc(),
                            FeedbackSheet.id)
-    for sheet in rows:
-        chain.record(s, actor, "feedback:read", object_type="feedback_sheet",
-                     object_id=sheet.id, case_id=sheet.case_id, purpose="list")
+    read_each(s, actor, "feedback:read", FeedbackSheet, rows, None)
     return {"items": rows, "page": page, "per_page": per_page, "total": total}

@@ -26,6 +26,7 @@ from referral.pathways.models import PathwayStateMixin, state_check
 
 
 class Meeting(PathwayStateMixin, Base):
+    pathway_object_type = "meeting"
     __tablename__ = "meetings"
     __table_args__ = (
         state_check(workflows.states_by_version(("meeting",))),

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from policies.actor import Actor
 from referral.core import clock
-from referral.core.ledger import chain
 from referral.meetings.access import load_meeting
 from referral.meetings.models import Decision, Meeting
 from referral.meetings.workspace import agenda_items
@@ -22,7 +21,8 @@ MEETING_LENGTH = timedelta(hours=2)
 
 
 def printable_agenda(s: Session, actor: Actor, meeting_id: uuid.UUID) -> dict[str, Any]:
-    meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:material")
+    meeting, _facts, _decision = load_meeting(s, actor, meeting_id, "meeting:material",
+                                              event="meeting:print_agenda")
     livc = s.get(Livc, meeting.livc_id)
     assert livc is not None
     items = []
@@ -37,8 +37,6 @@ def printable_agenda(s: Session, actor: Actor, meeting_id: uuid.UUID) -> dict[st
                       "reason": item.reason,
                       "previous": [{"decision": k, "decided_at": at, "meeting_at": m_at}
                                    for k, at, m_at in previous]})
-    chain.record(s, actor, "meeting:print_agenda", object_type="meeting", object_id=meeting.id,
-                 rule=decision.rule)
     return {"livc_name": livc.name, "meeting": meeting, "items": items}
 
 
@@ -65,7 +63,8 @@ def _fold(line: str) -> list[str]:
 
 
 def calendar_ics(s: Session, actor: Actor, meeting_id: uuid.UUID) -> str:
-    meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:read")
+    meeting, _facts, _decision = load_meeting(s, actor, meeting_id, "meeting:read",
+                                              event="meeting:calendar")
     livc = s.get(Livc, meeting.livc_id)
     assert livc is not None
     lines = [
@@ -85,6 +84,4 @@ def calendar_ics(s: Session, actor: Actor, meeting_id: uuid.UUID) -> str:
     if meeting.location:
         lines.append("LOCATION:" + _ics_text(meeting.location))
     lines += ["END:VEVENT", "END:VCALENDAR"]
-    chain.record(s, actor, "meeting:calendar", object_type="meeting", object_id=meeting.id,
-                 rule=decision.rule)
     return "\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n"

@@ -23,7 +23,7 @@ from referral.accounts.models import RoleAssignment, User
 from referral.cases.access import load_case
 from referral.cases.models import Case
 from referral.core import clock, errors
-from referral.core.authz import authorize
+from referral.core.authz import authorize, read_each
 from referral.core.ledger import chain
 from referral.identity.keys import create_data_key
 from referral.identity.vault import decrypt_field, encrypt_field
@@ -117,7 +117,8 @@ def create_meeting(s: Session, actor: Actor, livc_id: uuid.UUID, data: dict[str,
 
 def add_attendee(s: Session, actor: Actor, meeting_id: uuid.UUID, user_id: uuid.UUID
                  ) -> Meeting:
-    meeting, facts, decision = load_meeting(s, actor, meeting_id, "meeting:manage", lock=True)
+    meeting, facts, decision = load_meeting(s, actor, meeting_id, "meeting:manage", lock=True,
+                                             record=False)
     require_state(meeting, OPEN_STATES, "Inviting an attendee")
     if user_id in facts.attendee_user_ids:
         raise errors.Conflict("This user attends already.")
@@ -132,7 +133,8 @@ def add_attendee(s: Session, actor: Actor, meeting_id: uuid.UUID, user_id: uuid.
 def set_presence(s: Session, actor: Actor, meeting_id: uuid.UUID, user_id: uuid.UUID,
                  present: bool) -> Meeting:
 
-    meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:manage", lock=True)
+    meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:manage", lock=True,
+                                             record=False)
     require_state(meeting, (*OPEN_STATES, "held"), "Recording presence")
     row = s.get(MeetingAttendee, (meeting.id, user_id))
     if row is None:
@@ -147,7 +149,8 @@ def set_presence(s: Session, actor: Actor, meeting_id: uuid.UUID, user_id: uuid.
 
 
 def acknowledge(s: Session, actor: Actor, meeting_id: uuid.UUID) -> dict[str, Any]:
-    meeting, facts, decision = load_meeting(s, actor, meeting_id, "meeting:acknowledge")
+    meeting, facts, decision = load_meeting(s, actor, meeting_id, "meeting:acknowledge",
+                                               record=False)
     if meeting.state == "cancelled":
         raise errors.Conflict("The meeting was cancelled.", state=meeting.state)
     if actor.user_id in facts.acknowledged_user_ids:
@@ -165,7 +168,8 @@ def acknowledge(s: Session, actor: Actor, meeting_id: uuid.UUID) -> dict[str, An
 
 def add_agenda_item(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[str, Any]
                     ) -> dict[str, Any]:
-    meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:manage", lock=True)
+    meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:manage", lock=True,
+                                             record=False)
     require_state(meeting, OPEN_STATES, "Changing the agenda")
     # Without a relation to the case the manager gets 404, as anywhere else.
     case, _case_facts, _ = load_case(s, actor, data["case_id"], "case:read")
@@ -200,9 +204,8 @@ def agenda_suggestions(s: Session, actor: Actor, livc_id: uuid.UUID, on: date | 
             Case.next_review_due < today))
         .order_by(Case.next_review_due.is_(None).desc(), Case.next_review_due, Case.opened_at))
     result = []
-    for case in rows:
-        chain.record(s, actor, "case:read", object_type="case", object_id=case.id,
-                     case_id=case.id, rule=decision.rule, purpose="agenda suggestions")
+    for case, _ in read_each(s, actor, "case:read", Case, rows, None, rule=decision.rule,
+                             purpose="agenda suggestions"):
         due = case.next_review_due
         result.append({"case_id": case.id, "reference": case.reference,
                        "pseudonym": case.subject.pseudonym, "state": case.state,
@@ -214,7 +217,8 @@ def agenda_suggestions(s: Session, actor: Actor, livc_id: uuid.UUID, on: date | 
 
 def transition_meeting(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[str, Any],
                        expected_version: int | None) -> Meeting:
-    meeting, facts, _ = load_meeting(s, actor, meeting_id, "meeting:read", lock=True)
+    meeting, facts, _ = load_meeting(s, actor, meeting_id, "meeting:read", lock=True,
+                                   record=False)
     firing = engine.fire(
         s, actor, meeting, trigger=data["trigger"], object_type="meeting", resource=facts,
         guards=MEETING_GUARDS, case_id=None, expected_version=expected_version,
@@ -236,7 +240,7 @@ def minutes(meeting: Meeting, text: str | None) -> dict[str, Any]:
 def draft_minutes(s: Session, actor: Actor, meeting_id: uuid.UUID, text: str,
                   expected_version: int | None) -> dict[str, Any]:
     meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:draft_minutes",
-                                             lock=True)
+                                             lock=True, record=False)
     if meeting.state == "minutes_approved":
         raise errors.Conflict("The minutes are approved and can no longer change.",
                               state=meeting.state, current_version=meeting.version)
@@ -255,11 +259,10 @@ def draft_minutes(s: Session, actor: Actor, meeting_id: uuid.UUID, text: str,
 
 
 def read_minutes(s: Session, actor: Actor, meeting_id: uuid.UUID) -> dict[str, Any]:
-    meeting, _facts, decision = load_meeting(s, actor, meeting_id, "meeting:material")
+    meeting, _facts, _decision = load_meeting(s, actor, meeting_id, "meeting:material",
+                                              event="meeting:read_minutes")
     text = None
     if meeting.minutes_ciphertext is not None:
         text = decrypt_field(data_key(s, meeting.data_key_id), meeting.minutes_ciphertext,
                              table="meetings", column="minutes", row_id=meeting.id)
-    chain.record(s, actor, "meeting:read_minutes", object_type="meeting", object_id=meeting.id,
-                 rule=decision.rule)
     return minutes(meeting, text)

@@ -20,13 +20,14 @@ import policies
 import workflows
 from policies.actor import Actor
 from policies.cases import is_livc
+from policies.meetings import MeetingFacts
 from referral.accounts.models import User
 from referral.cases.access import case_facts, note_facts
 from referral.cases.models import Case
 from referral.cases.notes.models import Disclosure, Note
 from referral.cases.referrals.models import PartnerPathway, Referral
 from referral.cases.services import header
-from referral.core.ledger import chain
+from referral.core.authz import read_if_allowed
 from referral.identity.vault import decrypt_field
 from referral.meetings.access import (
     SECRECY_WORDING,
@@ -106,14 +107,12 @@ def _shared_notes(s: Session, actor: Actor, meeting: Meeting, case: Case, facts:
     key = None
     for note, disclosure in rows:
         # The general note rule must agree; if it does not, the note stays hidden.
-        decision = policies.decide(actor, "note:read", note_facts(s, note, facts))
-        if not decision.allowed:
+        if read_if_allowed(s, actor, "note:read", Note, note, note_facts(s, note, facts),
+                           purpose=f"meeting {meeting.id}") is None:
             continue
         key = key or data_key(s, case.data_key_id)
         body = decrypt_field(key, note.body_ciphertext or b"", table="notes", column="body",
                              row_id=note.id)
-        chain.record(s, actor, "note:read", object_type="note", object_id=note.id,
-                     case_id=case.id, rule=decision.rule, purpose=f"meeting {meeting.id}")
         result.append({"id": note.id, "author_organisation_id": note.author_organisation_id,
                        "created_at": note.created_at, "body": body,
                        "disclosure": {"purpose": disclosure.purpose,
@@ -140,12 +139,12 @@ def case_material(s: Session, actor: Actor, meeting: Meeting, case: Case
                   ) -> dict[str, Any] | None:
     """The case as the consultation sees it, or None once the case left the LIVC."""
     facts = case_facts(s, case)
-    decision = policies.decide(actor, "case:read", facts)
     # The consultation's access ends when the case leaves the LIVC states.
-    if not (decision.allowed and is_livc(actor, facts)):
+    decision = read_if_allowed(s, actor, "case:read", Case, case, facts,
+                               event="meeting:material", rule="secrecy_acknowledged",
+                               purpose=f"meeting {meeting.id}", also=is_livc(actor, facts))
+    if decision is None:
         return None
-    chain.record(s, actor, "meeting:material", object_type="case", object_id=case.id,
-                 case_id=case.id, rule="secrecy_acknowledged", purpose=f"meeting {meeting.id}")
     decisions = s.scalars(select(Decision).where(Decision.case_id == case.id)
                           .order_by(Decision.decided_at, Decision.id))
     actions = s.scalars(select(Action).where(Action.case_id == case.id,
@@ -157,11 +156,15 @@ def case_material(s: Session, actor: Actor, meeting: Meeting, case: Case
             "open_actions": [render_action(a) for a in actions]}
 
 
+def _acknowledged(actor: Actor, facts: MeetingFacts) -> bool:
+    return policies.decide(actor, "meeting:material", facts).allowed
+
+
 def view_meeting(s: Session, actor: Actor, meeting_id: uuid.UUID) -> dict[str, Any]:
-    meeting, facts, decision = load_meeting(s, actor, meeting_id, "meeting:read")
-    acknowledged = policies.decide(actor, "meeting:material", facts).allowed
-    chain.record(s, actor, "meeting:read", object_type="meeting", object_id=meeting.id,
-                 rule=decision.rule, purpose="material" if acknowledged else "agenda")
+    meeting, facts, _decision = load_meeting(
+        s, actor, meeting_id, "meeting:read",
+        purpose=lambda f: "material" if _acknowledged(actor, f) else "agenda")
+    acknowledged = _acknowledged(actor, facts)
     data = summary(s, meeting)
     data["acknowledged"] = acknowledged
     data["agenda"] = []

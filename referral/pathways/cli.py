@@ -11,10 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import workflows
-from referral.cases.models import Case
 from referral.core import db
 from referral.core.ledger import chain
-from referral.pathways.models import TransitionRecord, engine_set_state
+from referral.pathways.models import (
+    PathwayStateMixin,
+    TransitionRecord,
+    bound_models,
+    engine_set_state,
+)
 
 workflows_cli = AppGroup("workflows", help="Pathway definitions.")
 
@@ -40,28 +44,31 @@ def show(name: str, version: int | None) -> None:
 
 @dataclass
 class MigrationPlan:
-    moves: list[tuple[Case, str, str]]
-    unmapped: dict[str, int]
+    moves: list[tuple[PathwayStateMixin, str, str]]
+    unmapped: dict[tuple[str, str], int]  # (object type, state) -> open rows
 
 
 def plan_migration(s: Session, name: str, source: int, target: int,
                    mapping: dict[str, str]) -> MigrationPlan:
-    """Map each open case's state into the target version; collect states with no mapping."""
+    """Map each open row of the pathway (whatever model is bound to it) into the target
+    version; collect states with no mapping."""
     old, new = workflows.get(name, source), workflows.get(name, target)
     bad_targets = set(mapping.values()) - set(new.states)
     if bad_targets:
         raise click.BadParameter(f"not states of v{target}: {', '.join(sorted(bad_targets))}")
-    moves: list[tuple[Case, str, str]] = []
-    unmapped: dict[str, int] = {}
-    cases = s.scalars(select(Case).where(Case.pathway == name, Case.pathway_version == source,
-                                         Case._state.notin_(old.final_states))
-                      .with_for_update())
-    for case in cases:
-        dest = mapping.get(case.state, case.state if case.state in new.states else None)
-        if dest is None:
-            unmapped[case.state] = unmapped.get(case.state, 0) + 1
-        else:
-            moves.append((case, case.state, dest))
+    moves: list[tuple[PathwayStateMixin, str, str]] = []
+    unmapped: dict[tuple[str, str], int] = {}
+    for model in bound_models():
+        rows = s.scalars(select(model).where(
+            model.pathway == name, model.pathway_version == source,  # type: ignore[attr-defined]
+            model._state.notin_(old.final_states)).with_for_update())
+        for row in rows:
+            dest = mapping.get(row.state, row.state if row.state in new.states else None)
+            if dest is None:
+                key = (model.pathway_object_type, row.state)
+                unmapped[key] = unmapped.get(key, 0) + 1
+            else:
+                moves.append((row, row.state, dest))
     return MigrationPlan(moves, unmapped)
 
 
@@ -71,7 +78,8 @@ def plan_migration(s: Session, name: str, source: int, target: int,
 @click.option("--to", "target", type=int, required=True)
 @click.option("--map", "maps", multiple=True, help="old=new state mapping (repeatable)")
 def migrate(name: str, source: int, target: int, maps: tuple[str, ...]) -> None:
-    """Move open cases from one definition version to another, explicitly."""
+    """Move open rows (cases, referrals, partner pathways, meetings) from one definition
+    version to another, explicitly."""
     try:
         mapping = dict(m.split("=", 1) for m in maps)
         workflows.get(name, source)
@@ -83,17 +91,21 @@ def migrate(name: str, source: int, target: int, maps: tuple[str, ...]) -> None:
         plan = plan_migration(s, name, source, target, mapping)
         if plan.unmapped:
             s.rollback()
-            listing = ", ".join(f"{k} ({v} cases)" for k, v in sorted(plan.unmapped.items()))
+            listing = ", ".join(f"{state} ({n} {kind}s)"
+                                for (kind, state), n in sorted(plan.unmapped.items()))
             click.echo(f"refused: no mapping for current states: {listing}", err=True)
             sys.exit(1)
-        for case, old_state, new_state in plan.moves:
-            case.pathway_version = target
-            engine_set_state(case, new_state)
+        for row, old_state, new_state in plan.moves:
+            object_type = row.pathway_object_type
+            row.pathway_version = target  # type: ignore[attr-defined]
+            engine_set_state(row, new_state)
+            row_id = row.id  # type: ignore[attr-defined]
             s.add(TransitionRecord(
-                object_type="case", object_id=case.id, case_id=case.id, pathway=name,
-                pathway_version=target, trigger="migrate", from_state=old_state,
+                object_type=object_type, object_id=row_id, case_id=row.pathway_case_id,
+                pathway=name, pathway_version=target, trigger="migrate", from_state=old_state,
                 to_state=new_state, reason=f"{name} v{source} -> v{target}"))
-            chain.record(s, None, "case:migrate", object_type="case", object_id=case.id,
-                         case_id=case.id, purpose=f"v{source}->v{target} {old_state}->{new_state}")
+            chain.record(s, None, f"{object_type}:migrate", object_type=object_type,
+                         object_id=row_id, case_id=row.pathway_case_id,
+                         purpose=f"v{source}->v{target} {old_state}->{new_state}")
         s.commit()
-    click.echo(f"migrated {len(plan.moves)} open cases from v{source} to v{target}")
+    click.echo(f"migrated {len(plan.moves)} open rows of {name} from v{source} to v{target}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -42,11 +43,21 @@ class PathwayStateMixin:
     """A row bound to a pathway definition; only the workflow engine moves its state.
 
     ``obj.state = ...`` raises: the state changes only through
-    ``referral.workflow_engine`` (which checks policy and guards and writes
+    ``referral.pathways.engine`` (which checks policy and guards and writes
     history and audit in the same transaction).
+
+    Each bound model names its ``pathway_object_type`` (the history's and the ledger's
+    ``object_type``); ``workflows migrate`` finds every bound model through the mapper
+    registry, so a new pathway-bound feature is migrated without touching the CLI.
     """
 
+    pathway_object_type: ClassVar[str]
     _state: Mapped[str] = mapped_column("state", String(40))
+
+    @property
+    def pathway_case_id(self) -> uuid.UUID | None:
+        """The case this row belongs to (the history's and the ledger's ``case_id``)."""
+        return getattr(self, "case_id", None)
 
     @hybrid_property
     def state(self) -> str:
@@ -99,3 +110,9 @@ class TransitionRecord(Base):
     )
     decision_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     at: Mapped[datetime] = now_column()
+
+
+def bound_models() -> list[type[PathwayStateMixin]]:
+    """Every mapped model bound to a pathway (cases, referrals, partner pathways, meetings)."""
+    found = {m.class_ for m in Base.registry.mappers if issubclass(m.class_, PathwayStateMixin)}
+    return sorted(found, key=lambda cls: cls.__name__)

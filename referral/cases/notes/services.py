@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from policies.actor import Actor
 from policies.cases import is_livc
 from policies.scopes import note_condition
-from referral.cases.access import case_facts, load_case, note_facts
+from referral.cases.access import load_case, note_facts
 from referral.cases.models import Case
 from referral.cases.notes.models import Disclosure, Note
 from referral.core import clock, errors
-from referral.core.authz import authorize
+from referral.core.authz import authorize, load_for, read_each
 from referral.core.ledger import chain
 from referral.core.transaction import denial
 from referral.identity.errors import KeyDestroyed
@@ -39,7 +39,7 @@ def _data_key(s: Session, case: Case) -> bytes:
 
 def create_note(s: Session, actor: Actor, case_id: uuid.UUID, body: str, compartment: str
                 ) -> Note:
-    case, facts, decision = load_case(s, actor, case_id, "note:create")
+    case, facts, decision = load_case(s, actor, case_id, "note:create", record=False)
     limit = current_app.config["NOTE_MAX_CHARS"]
     if len(body) > limit:
         raise errors.field_error("body", f"At most {limit} characters.")
@@ -80,48 +80,46 @@ def _render(note: Note, body: str, disclosures: list[Disclosure], rule: str) -> 
 
 
 def list_notes(s: Session, actor: Actor, case_id: uuid.UUID) -> list[dict[str, Any]]:
-    case, facts, _decision = load_case(s, actor, case_id, "note:list")
+    # The listing itself is not an event: each note read is (below).
+    case, facts, _decision = load_case(s, actor, case_id, "note:list", record=False)
     notes = list(s.scalars(select(Note).where(Note.case_id == case.id,
                                               note_condition(actor, Note.__table__))
                            .order_by(Note.created_at, Note.id)))
     disclosures = _disclosures(s, [n.id for n in notes])
     key = _data_key(s, case) if notes else b""
     result = []
-    for note in notes:
-        decision = authorize(actor, "note:read", note_facts(s, note, facts))
+    for note, decision in read_each(s, actor, "note:read", Note, notes,
+                                    lambda n: note_facts(s, n, facts), purpose=None):
+        assert decision is not None
         body = decrypt_field(key, note.body_ciphertext or b"", table="notes", column="body",
                              row_id=note.id)
-        chain.record(s, actor, "note:read", object_type="note", object_id=note.id,
-                     case_id=case.id, rule=decision.rule)
         result.append(_render(note, body, disclosures[note.id], decision.rule))
     return result
 
 
 def _load_note(s: Session, actor: Actor, note_id: uuid.UUID, action: str
                ) -> tuple[Note, Case, str]:
-    note = s.get(Note, note_id)
-    if note is None:
-        raise errors.NotFound("No such note.", _audit=denial(
-            actor, action, "no_relation", object_type="note", object_id=note_id))
+    """The note for ``action``; whoever may not read it does not learn that it exists (404).
+
+    Reading (``note:read``) goes on the ledger; disclosing and revoking put their own act
+    there instead.
+    """
+    reading = action == "note:read"
+    loaded = load_for(s, actor, "note:read", Note, note_id, hide=True, record=reading)
+    note, facts = loaded.row, loaded.facts
     case = s.get(Case, note.case_id)
     assert case is not None
-    facts = case_facts(s, case)
-    # Whoever may not read the note does not learn that it exists.
-    read = authorize(actor, "note:read", note_facts(s, note, facts), object_type="note",
-                     object_id=note.id, case_id=case.id, hide=True)
-    if action != "note:read":
-        decision = authorize(actor, action, note_facts(s, note, facts), object_type="note",
-                             object_id=note.id, case_id=case.id)
-        return note, case, decision.rule
-    return note, case, read.rule
+    if reading:
+        return note, case, loaded.decision.rule
+    decision = authorize(actor, action, facts, object_type="note", object_id=note.id,
+                         case_id=case.id)
+    return note, case, decision.rule
 
 
 def read_note(s: Session, actor: Actor, note_id: uuid.UUID) -> dict[str, Any]:
     note, case, rule = _load_note(s, actor, note_id, "note:read")
     body = decrypt_field(_data_key(s, case), note.body_ciphertext or b"", table="notes",
                          column="body", row_id=note.id)
-    chain.record(s, actor, "note:read", object_type="note", object_id=note.id, case_id=case.id,
-                 rule=rule)
     return _render(note, body, _disclosures(s, [note.id])[note.id], rule)
 
 

@@ -15,6 +15,7 @@ from referral.pathways.models import PathwayStateMixin, state_check
 
 
 class Referral(PathwayStateMixin, Base):
+    pathway_object_type = "referral"
     __tablename__ = "referrals"
     __table_args__ = (
         state_check(workflows.states_by_version(("referral",))),
@@ -60,6 +61,7 @@ class Referral(PathwayStateMixin, Base):
 class PartnerPathway(PathwayStateMixin, Base):
     """The recipient's own pathway for an active referral (CAW guidance, VDAB trajectory...)."""
 
+    pathway_object_type = "partner_pathway"
     __tablename__ = "partner_pathways"
     __table_args__ = (state_check(workflows.states_by_version(workflows.PARTNER_PATHWAYS)),)
 

@@ -13,16 +13,15 @@ from sqlalchemy.orm import Session
 import workflows
 from policies.actor import Actor
 from policies.scopes import referral_condition
-from referral.cases.access import case_facts, load_case, referral_facts
+from referral.cases.access import fetch_referral, load_case, referral_facts_of
 from referral.cases.models import Case
 from referral.cases.referrals.guards import PARTNER_GUARDS, REFERRAL_GUARDS
 from referral.cases.referrals.models import PartnerPathway, Referral
 from referral.core import clock, errors
-from referral.core.authz import authorize
+from referral.core.authz import load_for, read_each
 from referral.core.calendar import add_working_days
 from referral.core.db import paginate
 from referral.core.ledger import chain
-from referral.core.transaction import denial
 from referral.notifications.services import notify_organisation
 from referral.organisations.models import Organisation
 from referral.pathways import engine
@@ -47,7 +46,7 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
     # A LIVC `refer` decision: the meeting service already authorised its chair or
     # coordinator (case:livc_decide), who is neither owner nor coordinator of the case.
     action = "case:read" if on_behalf_of_livc else "case:refer"
-    case, _facts, _decision = load_case(s, actor, case_id, action, lock=True)
+    case, _facts, _decision = load_case(s, actor, case_id, action, lock=True, record=False)
     if case.state == "closed":
         raise errors.Conflict("A closed case is not referred.", state=case.state)
     to_org = s.get(Organisation, data["to_organisation_id"])
@@ -85,28 +84,22 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
 
 
 def _load(s: Session, actor: Actor, referral_id: uuid.UUID, action: str, *, lock: bool = False,
-          check: bool = True) -> tuple[Referral, Case, Any]:
-    stmt = select(Referral).where(Referral.id == referral_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    referral = s.scalar(stmt)
-    if referral is None:
-        raise errors.NotFound("No such referral.", _audit=denial(
-            actor, action, "no_relation", object_type="referral", object_id=referral_id)
-            if check else None)
+          record: bool = False, system: bool = False) -> tuple[Referral, Case, Any]:
+    if system:  # the scheduled job acts without a user: there is no relation to check
+        referral = fetch_referral(s, referral_id, lock)
+        if referral is None:
+            raise errors.NotFound("No such referral.")
+        facts = referral_facts_of(s, referral)
+    else:
+        loaded = load_for(s, actor, action, Referral, referral_id, lock=lock, record=record)
+        referral, facts = loaded.row, loaded.facts
     case = s.get(Case, referral.case_id)
     assert case is not None
-    facts = referral_facts(referral, case_facts(s, case))
-    if check:
-        authorize(actor, action, facts, object_type="referral", object_id=referral.id,
-                  case_id=case.id)
     return referral, case, facts
 
 
 def get_referral(s: Session, actor: Actor, referral_id: uuid.UUID) -> dict[str, Any]:
-    referral, case, _ = _load(s, actor, referral_id, "referral:read")
-    chain.record(s, actor, "referral:read", object_type="referral", object_id=referral.id,
-                 case_id=case.id)
+    referral, _case, _ = _load(s, actor, referral_id, "referral:read", record=True)
     return render(s, referral)
 
 
@@ -122,9 +115,7 @@ def list_referrals(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str,
         stmt = stmt.where(Referral.case_id == query["case_id"])
     page, per_page = query["page"], query["per_page"]
     rows, total = paginate(s, stmt, page, per_page, Referral.offered_at.desc(), Referral.id)
-    for r in rows:
-        chain.record(s, actor, "referral:read", object_type="referral", object_id=r.id,
-                     case_id=r.case_id, purpose="list")
+    read_each(s, actor, "referral:read", Referral, rows, None)
     return {"items": [render(s, r) for r in rows], "page": page, "per_page": per_page,
             "total": total}
 
@@ -134,7 +125,7 @@ def transition_referral(s: Session, actor: Actor, referral_id: uuid.UUID, data: 
                         ) -> dict[str, Any]:
     # The scheduled job (system=True) acts without a user: no relation to check.
     referral, case, facts = _load(s, actor, referral_id, "referral:read", lock=True,
-                                  check=not system)
+                                  system=system)
     firing = engine.fire(
         s, actor, referral, trigger=data["trigger"], object_type="referral", resource=facts,
         guards=REFERRAL_GUARDS, case_id=case.id, expected_version=expected_version,
@@ -194,9 +185,9 @@ def partner_pathway(s: Session, actor: Actor, referral_id: uuid.UUID) -> tuple[
 
 
 def get_partner_pathway(s: Session, actor: Actor, referral_id: uuid.UUID) -> dict[str, Any]:
-    pp, facts, case = partner_pathway(s, actor, referral_id)
-    chain.record(s, actor, "partner_pathway:read", object_type="partner_pathway",
-                 object_id=pp.id, case_id=case.id)
+    pp, facts, _case = partner_pathway(s, actor, referral_id)
+    # Decided through its referral (above); the read of the pathway goes on the ledger.
+    read_each(s, actor, "partner_pathway:read", PartnerPathway, [pp], None, purpose=None)
     return {"pathway": pp, "transitions": engine.available(actor, pp, facts,
                                                                     PARTNER_GUARDS, s)}
 
