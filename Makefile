@@ -41,7 +41,7 @@ pytest: $(STAMP)
 # anonymous, on SQLite and PostgreSQL, with a larger budget than the test suite's.
 FUZZ_MAX_EXAMPLES ?= 50
 fuzz: $(STAMP)
-	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(BIN)/pytest tests/test_fuzz.py -s
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(BIN)/pytest tests/core/test_openapi_fuzz.py -s
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .hypothesis
