@@ -34,9 +34,8 @@ counted nor a false alarm.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,6 +44,20 @@ from flask import current_app, has_app_context
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from referral.audit.chain_walk import (
+    BOTTOM,
+    RANK_HEAD,
+    RANK_ROW,
+    RANK_SIGNATURE,
+    RANK_TRUNCATED,
+    Failure,
+    Marks,
+    Row,
+    Walk,
+    gap_reason,
+    join,
+    walk,
+)
 from referral.audit.checkpoints import known_public_keys, verify_checkpoint_signature
 from referral.audit.models import AuditCheckpoint
 from referral.core.ledger.chain import GENESIS_HASH, chain_hash
@@ -58,19 +71,12 @@ PARALLEL_MIN_EVENTS = 100_000  # below this, one stream on the caller's connecti
 MAX_WORKERS = 4
 
 # Stable reasons (an API and a CLI contract: match on them, do not reword).
-HASH_MISMATCH = "hash mismatch"
-PREV_HASH_UNLINKED = "prev_hash does not link"
-TIME_BACKWARDS = "time goes backwards"
 HEAD_MISMATCH = "head does not match last event"
 HEAD_MISSING = "head row missing"
 TRUNCATED = "checkpointed event missing (log truncated)"
 CHECKPOINT_MISMATCH = "checkpoint does not match event"
 SIGNATURE_INVALID = "checkpoint signature invalid"
 UNKNOWN_KEY = "checkpoint signed by an unknown key"
-
-
-def gap_reason(expected_seq: int) -> str:
-    return f"gap: expected seq {expected_seq}"
 
 
 @dataclass(frozen=True)
@@ -80,20 +86,6 @@ class VerifyResult:
     first_bad_seq: int | None
     reason: str | None
     head_seq: int | None = None
-
-
-@dataclass(frozen=True, order=True)
-class _Failure:
-    seq: int
-    rank: int  # at the same seq the lower rank is reported
-    reason: str
-
-
-# A failure found on a row ranks 0 and wins a tie: it is the more specific statement.
-_RANK_ROW = 0
-_RANK_TRUNCATED = 1
-_RANK_HEAD = 2
-_RANK_SIGNATURE = 3
 
 
 # -- the canonical form rendered by the database ------------------------------------------------
@@ -167,151 +159,6 @@ def _anchor_sql(dialect: str) -> str:
     return f"SELECT hash, {_at_key(dialect)} FROM audit_events WHERE seq = :seq"  # noqa: S608
 
 
-# -- walking a range of rows --------------------------------------------------------------------
-
-Row = Sequence[Any]  # seq, at key, prev_hash, hash, canonical
-
-
-class _Marks:
-    """Hashes that the events at given sequence numbers must have (checkpoints, the head)."""
-
-    def __init__(self) -> None:
-        self.by_seq: dict[int, list[tuple[bytes, _Failure]]] = {}
-
-    def add(self, seq: int, digest: bytes, failure: _Failure) -> None:
-        self.by_seq.setdefault(seq, []).append((digest, failure))
-
-    def failure_at(self, seq: int, digest: bytes) -> _Failure | None:
-        for expected, failure in self.by_seq.get(seq, ()):
-            if expected != digest:
-                return failure
-        return None
-
-    def between(self, lo: int, hi: int) -> list[int]:
-        return sorted(s for s in self.by_seq if lo <= s <= hi)
-
-
-@dataclass
-class _Walk:
-    """What walking the events ``lo..hi`` found."""
-
-    lo: int
-    hi: int
-    checked: int = 0
-    failure: _Failure | None = None
-    suspect: int | None = None  # SQL rendering and hash disagree here: ask chain_hash
-    first_prev: bytes | None = None  # the first row's prev_hash, when the walk had no anchor
-    first_at: Any = None
-    last_hash: bytes | None = None  # of the last row verified
-    last_at: Any = None
-
-
-_SUSPECT = _Failure(0, -1, "suspect")
-
-
-class _Bottom:
-    """Earlier than any time: the 'previous time' of the first event."""
-
-    def __gt__(self, other: object) -> bool:
-        return False
-
-    def __lt__(self, other: object) -> bool:
-        return True
-
-
-BOTTOM: Any = _Bottom()
-
-
-def _walk(batches: Iterable[Sequence[Row]], lo: int, hi: int, anchor: tuple[bytes, Any] | None,
-          marks: _Marks, hash_ok: Callable[[int, bytes, bytes], bool] | None) -> _Walk:
-    """Verify events ``lo..hi`` arriving in order.
-
-    ``anchor`` is the previous event's (hash, at key); without one the first
-    row's link is left to the caller (``first_prev``).  ``hash_ok`` settles a
-    disagreement between the SQL rendering and the stored hash; without it the
-    walk stops there and reports the row as ``suspect``.
-    """
-    walk = _Walk(lo, hi)
-    sha256 = hashlib.sha256
-    mark_seqs = [*marks.between(lo, hi), hi + 1]
-    mark_index, next_mark = 0, mark_seqs[0]
-    expect = lo
-    prev_digest: bytes | None = anchor[0] if anchor else None
-    prev_at: Any = anchor[1] if anchor else BOTTOM
-    for batch in batches:
-        for seq, at, prev, digest, canonical in batch:
-            # One combined test keeps the common path to a few comparisons and one hash.
-            if (seq != expect or prev != prev_digest or at < prev_at or seq == next_mark
-                    or sha256(prev + canonical).digest() != digest):
-                failure = _classify(walk, seq, at, prev, digest, canonical, expect, prev_digest,
-                                    prev_at, marks, hash_ok)
-                if failure is _SUSPECT:
-                    walk.suspect = seq
-                    break
-                if failure is not None:
-                    walk.failure = failure
-                    break
-                if seq == next_mark:
-                    mark_index += 1
-                    next_mark = mark_seqs[mark_index]
-            prev_digest, prev_at = digest, at
-            expect += 1
-        else:
-            continue
-        break
-    else:
-        if expect <= hi:  # rows vanished while we read: the tail was cut
-            walk.failure = _Failure(expect, _RANK_ROW, gap_reason(expect))
-    walk.checked = expect - lo
-    walk.last_hash, walk.last_at = prev_digest, prev_at
-    return walk
-
-
-def _classify(walk: _Walk, seq: int, at: Any, prev: bytes, digest: bytes, canonical: bytes,
-              expect: int, prev_digest: bytes | None, prev_at: Any, marks: _Marks,
-              hash_ok: Callable[[int, bytes, bytes], bool] | None) -> _Failure | None:
-    """Name what is wrong with one row, in a fixed order; ``None`` when nothing is."""
-    if seq != expect:
-        return _Failure(expect, _RANK_ROW, gap_reason(expect))
-    unanchored = prev_digest is None
-    if unanchored:
-        walk.first_prev, walk.first_at = prev, at
-    elif prev != prev_digest:
-        return _Failure(seq, _RANK_ROW, PREV_HASH_UNLINKED)
-    if hashlib.sha256(prev + canonical).digest() != digest:
-        if hash_ok is None:
-            return _SUSPECT
-        if not hash_ok(seq, prev, digest):
-            return _Failure(seq, _RANK_ROW, HASH_MISMATCH)
-    if not unanchored and at < prev_at:
-        return _Failure(seq, _RANK_ROW, TIME_BACKWARDS)
-    return marks.failure_at(seq, digest)
-
-
-def _join(walks: list[_Walk]) -> tuple[_Failure | None, int]:
-    """Join contiguous walks, each after the first unanchored: (first failure, verified).
-
-    A walk's first row was checked for everything but its link and its time,
-    which need the previous walk's last row: checked here, in the same order
-    as :func:`_classify` (link, hash, time, marks).
-    """
-    checked = 0
-    prev_hash: bytes | None = None
-    prev_at: Any = BOTTOM
-    for i, walk in enumerate(walks):
-        if i > 0 and walk.first_prev is not None:  # None: a gap at its first row
-            if walk.first_prev != prev_hash:
-                return _Failure(walk.lo, _RANK_ROW, PREV_HASH_UNLINKED), checked
-            first_hash_bad = walk.failure == _Failure(walk.lo, _RANK_ROW, HASH_MISMATCH)
-            if not first_hash_bad and walk.first_at < prev_at:
-                return _Failure(walk.lo, _RANK_ROW, TIME_BACKWARDS), checked
-        checked += walk.checked
-        if walk.failure is not None:
-            return walk.failure, checked
-        prev_hash, prev_at = walk.last_hash, walk.last_at
-    return None, checked
-
-
 # -- reading ------------------------------------------------------------------------------------
 
 
@@ -349,17 +196,17 @@ def _stream_here(conn: Connection, lo: int, hi: int, batch_size: int,
 
 
 def _walk_here(conn: Connection, lo: int, hi: int, anchor: tuple[bytes, Any] | None,
-               marks: _Marks, hash_ok: Callable[[int, bytes, bytes], bool],
-               batch_size: int) -> _Walk:
+               marks: Marks, hash_ok: Callable[[int, bytes, bytes], bool],
+               batch_size: int) -> Walk:
     batches = _stream_here(conn, lo, hi, batch_size)
     try:
-        return _walk(batches, lo, hi, anchor, marks, hash_ok)
+        return walk(batches, lo, hi, anchor, marks, hash_ok)
     finally:
         batches.close()  # closes the (server-side) cursor even when the walk stopped early
 
 
-def _walk_on_own_connection(engine: Engine, lo: int, hi: int, marks: _Marks, utf8: bool,
-                            batch_size: int) -> _Walk:
+def _walk_on_own_connection(engine: Engine, lo: int, hi: int, marks: Marks, utf8: bool,
+                            batch_size: int) -> Walk:
     """Walk ``lo..hi`` on a fresh DBAPI connection (run in a worker thread).
 
     Raw DBAPI on purpose: no SQLAlchemy row processing, no ``BEGIN IMMEDIATE``
@@ -377,7 +224,7 @@ def _walk_on_own_connection(engine: Engine, lo: int, hi: int, marks: _Marks, utf
             cursor.execute(_range_sql(engine.dialect.name, ":lo", ":hi"), {"lo": lo, "hi": hi})
         try:
             batches = iter(lambda: cursor.fetchmany(batch_size), [])
-            return _walk(batches, lo, hi, None, marks, None)
+            return walk(batches, lo, hi, None, marks, None)
         finally:
             cursor.close()
     finally:
@@ -400,8 +247,8 @@ def _workers(conn: Connection, events: int, workers: int | None) -> int:
 
 
 def _walk_range(conn: Connection, lo: int, hi: int, anchor: tuple[bytes, Any],
-                marks: _Marks, workers: int | None, batch_size: int,
-                ) -> tuple[_Failure | None, int]:
+                marks: Marks, workers: int | None, batch_size: int,
+                ) -> tuple[Failure | None, int]:
     n = _workers(conn, hi - lo + 1, workers) if hi >= lo else 1
     hash_ok = _authoritative(conn)
     if n == 1:
@@ -431,9 +278,9 @@ def _walk_range(conn: Connection, lo: int, hi: int, anchor: tuple[bytes, Any],
     return _join_anchored(walks, anchor)
 
 
-def _join_anchored(walks: list[_Walk], anchor: tuple[bytes, Any]) -> tuple[_Failure | None, int]:
-    start = _Walk(walks[0].lo - 1, walks[0].lo - 1, last_hash=anchor[0], last_at=anchor[1])
-    return _join([start, *walks])
+def _join_anchored(walks: list[Walk], anchor: tuple[bytes, Any]) -> tuple[Failure | None, int]:
+    start = Walk(walks[0].lo - 1, walks[0].lo - 1, last_hash=anchor[0], last_at=anchor[1])
+    return join([start, *walks])
 
 
 def _public_keys(public_keys: Mapping[str, Ed25519PublicKey] | None,
@@ -470,8 +317,8 @@ def verify_chain(
     if from_seq < 1:
         raise ValueError("from_seq must be at least 1")
     conn = _connection(db)
-    failures: list[_Failure] = []
-    marks = _Marks()
+    failures: list[Failure] = []
+    marks = Marks()
     # Checkpoints first: any checkpoint made later names a head read below.
     cps = _read_checkpoints(conn, public_keys, failures) if checkpoints else []
     # The head and the last event in one statement: one snapshot.
@@ -504,7 +351,7 @@ def verify_chain(
 
 
 def _read_checkpoints(conn: Connection, public_keys: Mapping[str, Ed25519PublicKey] | None,
-                      failures: list[_Failure]) -> list[Any]:
+                      failures: list[Failure]) -> list[Any]:
     """The checkpoints whose signatures verify; the others are failures, not evidence."""
 
     keys = _public_keys(public_keys)
@@ -514,44 +361,44 @@ def _read_checkpoints(conn: Connection, public_keys: Mapping[str, Ed25519PublicK
                                   cp_t.c.public_key_id).order_by(cp_t.c.seq)):
         key = keys.get(cp.public_key_id)
         if key is None:
-            failures.append(_Failure(max(cp.seq, 1), _RANK_SIGNATURE, UNKNOWN_KEY))
+            failures.append(Failure(max(cp.seq, 1), RANK_SIGNATURE, UNKNOWN_KEY))
         elif not verify_checkpoint_signature(cp, key):
-            failures.append(_Failure(max(cp.seq, 1), _RANK_SIGNATURE, SIGNATURE_INVALID))
+            failures.append(Failure(max(cp.seq, 1), RANK_SIGNATURE, SIGNATURE_INVALID))
         else:
             trusted.append(cp)
     return trusted
 
 
 def _expect_head_and_checkpoints(head_seq: int, head_hash: bytes, last_seq: int,
-                                 cps: list[Any], marks: _Marks,
-                                 failures: list[_Failure]) -> None:
+                                 cps: list[Any], marks: Marks,
+                                 failures: list[Failure]) -> None:
     """What the head and the checkpoints say the events must be."""
     if head_seq != last_seq:
-        failures.append(_Failure(min(head_seq, last_seq) + 1, _RANK_HEAD, HEAD_MISMATCH))
+        failures.append(Failure(min(head_seq, last_seq) + 1, RANK_HEAD, HEAD_MISMATCH))
     elif last_seq == 0:
         if head_hash != GENESIS_HASH:
-            failures.append(_Failure(1, _RANK_HEAD, HEAD_MISMATCH))
+            failures.append(Failure(1, RANK_HEAD, HEAD_MISMATCH))
     else:
-        marks.add(head_seq, head_hash, _Failure(head_seq, _RANK_ROW, HEAD_MISMATCH))
+        marks.add(head_seq, head_hash, Failure(head_seq, RANK_ROW, HEAD_MISMATCH))
     for cp in cps:
         if cp.seq > last_seq:
-            failures.append(_Failure(last_seq + 1, _RANK_TRUNCATED, TRUNCATED))
+            failures.append(Failure(last_seq + 1, RANK_TRUNCATED, TRUNCATED))
         elif cp.seq == 0:
             if bytes(cp.hash) != GENESIS_HASH:
-                failures.append(_Failure(1, _RANK_ROW, CHECKPOINT_MISMATCH))
+                failures.append(Failure(1, RANK_ROW, CHECKPOINT_MISMATCH))
         else:
-            marks.add(cp.seq, bytes(cp.hash), _Failure(cp.seq, _RANK_ROW, CHECKPOINT_MISMATCH))
+            marks.add(cp.seq, bytes(cp.hash), Failure(cp.seq, RANK_ROW, CHECKPOINT_MISMATCH))
 
 
-def _anchor(conn: Connection, from_seq: int, marks: _Marks,
-            failures: list[_Failure]) -> tuple[bytes, Any]:
+def _anchor(conn: Connection, from_seq: int, marks: Marks,
+            failures: list[Failure]) -> tuple[bytes, Any]:
     """Event ``from_seq - 1``'s (hash, time), to which event ``from_seq`` must link."""
     if from_seq == 1:
         return GENESIS_HASH, BOTTOM
     row = conn.execute(text(_anchor_sql(conn.dialect.name)),
                        {"seq": from_seq - 1}).one_or_none()
     if row is None:
-        failures.append(_Failure(from_seq - 1, _RANK_ROW, gap_reason(from_seq - 1)))
+        failures.append(Failure(from_seq - 1, RANK_ROW, gap_reason(from_seq - 1)))
         return GENESIS_HASH, BOTTOM
     anchor = (bytes(row[0]), row[1])
     mark_failure = marks.failure_at(from_seq - 1, anchor[0])
