@@ -28,7 +28,9 @@ from referral.cases.notes import api as notes_api
 from referral.cases.referrals import api as referrals_api
 from referral.core import config as config_module
 from referral.core import db, errors
+from referral.core.actor import current_actor
 from referral.core.ledger import chain
+from referral.core.transaction import denial, log_denial
 from referral.meetings import blueprints as meetings_blueprints
 from referral.notifications import api as notifications_api
 from referral.notifications import delivery
@@ -69,10 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     chain.install(database.sessionmaker)
     app.teardown_appcontext(db.close_session)
 
+    _register_request_hooks(app)  # first: every later hook's audit events carry the id
     sessions.init_app(app)  # installs the actor loader into referral.core.actor
     delivery.init_app(app)  # registers e-mail delivery after each commit
     ratelimit.init_app(app)
-    _register_request_hooks(app)
     _register_error_handlers(app)
     _register_blueprints(app)
     cli.register(app)
@@ -95,14 +97,20 @@ def _register_blueprints(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _request_id() -> None:
+        # Always our own: the request id goes into the hash chain, and a client that could
+        # choose it could stamp its acts with another request's id.  A proxy's or client's
+        # correlation id is answered back as X-Client-Request-ID, never logged as ours.
+        g.request_id = secrets.token_hex(8)
         incoming = request.headers.get("X-Request-ID", "")
-        ok = incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum()
-        g.request_id = incoming if ok else secrets.token_hex(8)
+        if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+            g.client_request_id = incoming
 
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
         h["X-Request-ID"] = g.get("request_id", "")
+        if g.get("client_request_id"):
+            h["X-Client-Request-ID"] = g.client_request_id
         h["X-Content-Type-Options"] = "nosniff"
         h["Referrer-Policy"] = "no-referrer"
         h["X-Frame-Options"] = "DENY"
@@ -156,9 +164,15 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response:
+        # A refused cross-site attempt is an act on the ledger like any other denial.
+        actor = current_actor()
         problem = errors.Forbidden(
             "The CSRF token is missing or invalid; send X-CSRF-Token (GET /api/v1/auth/csrf).",
-            rule="csrf_token_required")
+            rule="csrf_token_required", _audit=denial(
+                None if actor.is_anonymous else actor, "csrf:refused", "csrf_token_required",
+                object_type="endpoint", object_id=(request.endpoint or "")[:64]))
+        db.session().rollback()  # nothing of this request stands; frees SQLite's write lock
+        log_denial(problem)
         return _problem(problem)
 
     @app.errorhandler(HTTPException)

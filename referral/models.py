@@ -1,6 +1,13 @@
 """Import every feature's models so that ``Base.metadata`` knows the whole schema."""
 
-from referral.accounts.models import ApiToken, RecoveryCode, RoleAssignment, User, UserSession
+from referral.accounts.models import (
+    ApiToken,
+    LoginThrottle,
+    RecoveryCode,
+    RoleAssignment,
+    User,
+    UserSession,
+)
 from referral.audit.models import AuditCheckpoint, BreakGlassReview
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
 from referral.cases.notes.models import Disclosure, Note
@@ -23,10 +30,41 @@ from referral.organisations.models import Livc, LivcMember, LivcMunicipality, Or
 from referral.pathways.models import TransitionRecord
 
 __all__ = [
-    "Action", "AgendaItem", "ApiToken", "AuditCheckpoint", "AuditEvent", "AuditHead", "Base",
-    "BreakGlass", "BreakGlassReview", "Case", "CaseMatch", "DataKey", "Decision", "Disclosure",
-    "FeedbackApproval", "FeedbackSheet", "JobLock", "Livc", "LivcMember", "LivcMunicipality",
-    "Meeting", "MeetingAttendee", "Note", "Notification", "Organisation", "OutboxMessage",
-    "PartnerPathway", "RecoveryCode", "ReferenceCounter", "Referral", "RoleAssignment",
-    "SecrecyAcknowledgement", "Subject", "TransitionRecord", "User", "UserSession",
+    "Action",
+    "AgendaItem",
+    "ApiToken",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "BreakGlass",
+    "BreakGlassReview",
+    "Case",
+    "CaseMatch",
+    "DataKey",
+    "Decision",
+    "Disclosure",
+    "FeedbackApproval",
+    "FeedbackSheet",
+    "JobLock",
+    "Livc",
+    "LivcMember",
+    "LivcMunicipality",
+    "LoginThrottle",
+    "Meeting",
+    "MeetingAttendee",
+    "Note",
+    "Notification",
+    "Organisation",
+    "OutboxMessage",
+    "PartnerPathway",
+    "RecoveryCode",
+    "ReferenceCounter",
+    "Referral",
+    "RoleAssignment",
+    "SecrecyAcknowledgement",
+    "Subject",
+    "TransitionRecord",
+    "User",
+    "UserSession",
 ]

@@ -7,12 +7,15 @@ lockout is audited.  Per client address, Flask-Limiter adds its own limits
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from referral.accounts import sessions
-from referral.accounts.models import User
+from referral.accounts.models import LoginThrottle, User
 from referral.core import clock, errors
 from referral.core.ledger import chain
 
@@ -49,4 +52,43 @@ def register_failure(s: Session, user: User, action: str, rule: str) -> None:
         chain.record(s, actor, "auth:lockout", object_type="user", object_id=user.id,
                      outcome="denied", rule="too_many_failures",
                      purpose=f"{user.failed_logins} failures; locked for {seconds} s")
+    s.commit()
+
+
+def _username_key(username: str) -> bytes:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, username.strip().casefold().encode(), hashlib.sha256).digest()
+
+
+def _throttle(s: Session, username: str) -> LoginThrottle:
+    key = _username_key(username)
+    row = s.get(LoginThrottle, key)
+    if row is None:
+        row = LoginThrottle(username_key=key, failed_logins=0)
+        s.add(row)
+    return row
+
+
+def refuse_unknown_if_locked(s: Session, username: str) -> None:
+    """The same 429 as :func:`refuse_if_locked`, for a username that names no account."""
+    row = s.get(LoginThrottle, _username_key(username))
+    now = clock.now()
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        chain.record(s, None, "auth:login", outcome="denied", rule="account_locked")
+        s.commit()
+        retry = int((row.locked_until - now).total_seconds()) + 1
+        raise errors.TooManyRequests("Too many failed logins; try again later.", retry)
+
+
+def register_unknown_failure(s: Session, username: str) -> None:
+    """Count a failed login for a username that names no account, as for one that does."""
+    row = _throttle(s, username)
+    row.failed_logins += 1
+    row.updated_at = clock.now()
+    chain.record(s, None, "auth:login", outcome="denied", rule="bad_credentials")
+    if row.failed_logins >= LOCKOUT_AFTER:
+        seconds = _backoff_seconds(row.failed_logins)
+        row.locked_until = clock.now() + timedelta(seconds=seconds)
+        chain.record(s, None, "auth:lockout", outcome="denied", rule="too_many_failures",
+                     purpose=f"{row.failed_logins} failures; locked for {seconds} s")
     s.commit()

@@ -127,3 +127,19 @@ class RecoveryCode(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(200))
     used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins for a username that names no account, counted like an account's.
+
+    Without it an unknown username answered 401 forever while a real one answered 429
+    after five failures: the lockout told which usernames exist.  The username is kept
+    only as a keyed hash (a mistyped password in the username field is not stored).
+    """
+
+    __tablename__ = "login_throttles"
+
+    username_key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_at: Mapped[datetime] = now_column()

@@ -19,7 +19,12 @@ from policies.vocabulary import (
     clearance_at_least,
 )
 from referral.accounts import mfa, passwords, sessions
-from referral.accounts.lockout import refuse_if_locked, register_failure
+from referral.accounts.lockout import (
+    refuse_if_locked,
+    refuse_unknown_if_locked,
+    register_failure,
+    register_unknown_failure,
+)
 from referral.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from referral.core import clock, errors
 from referral.core.db import paginate
@@ -32,14 +37,15 @@ def check_password(s: Session, username: str, password: str) -> User:
     user = s.scalar(select(User).where(User.username == username))
     if user is not None:
         refuse_if_locked(s, user, "auth:login")
+    else:  # locked out like an account, so that the lockout does not tell who exists
+        refuse_unknown_if_locked(s, username)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         if user is not None:
             register_failure(s, user, "auth:login",
                              "bad_credentials" if ok is False else "inactive")
         else:
-            chain.record(s, None, "auth:login", outcome="denied", rule="bad_credentials")
-            s.commit()
+            register_unknown_failure(s, username)
         raise errors.Unauthorized("Unknown username or wrong password.")
     return user
 

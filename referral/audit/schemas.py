@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from referral.core.schemas import InputSchema, OutputSchema, PageQuery
+from referral.core.schemas import InputSchema, Instant, OutputSchema, PageQuery
 
 OUTCOMES = ("allowed", "denied")
 
 
-def _when(**kw: Any) -> fields.AwareDateTime:
-    # A time without an offset is taken as UTC.
-    return fields.AwareDateTime(default_timezone=UTC, **kw)
+def _when(**kw: Any) -> Instant:
+    return Instant(**kw)
 
 
 class AuditFilterQuery(Schema):

@@ -134,9 +134,14 @@ def _not_purged(case: Case, action: str) -> None:
         raise errors.Gone("This case was purged at the end of its retention period.")
 
 
+def _probe_case_facts(s: Session, case_id: Any) -> None:
+    """The facts statement of :func:`case_facts_many`, for an id with no case."""
+    s.execute(_facts_rows(), {"case_ids": [case_id], "now": clock.now()}).all()
+
+
 register(Case, Reachable(object_type="case", fetch=_fetch_case, facts=case_facts,
                          case_id=lambda case: case.id, missing="No such case.",
-                         checks=_not_purged))
+                         checks=_not_purged, probe=_probe_case_facts))
 
 
 def load_case(s: Session, actor: Actor, case_id: uuid.UUID, action: str, *,
@@ -155,9 +160,21 @@ def _note_facts(s: Session, note: Note) -> NoteFacts:
     return note_facts(s, note, case_facts(s, case))
 
 
+def _probe_note(s: Session, note_id: Any) -> None:
+    s.get(Case, note_id)
+    _probe_case_facts(s, note_id)
+    s.execute(select(Disclosure.audience, Disclosure.revoked_at)
+              .where(Disclosure.note_id == note_id)).all()
+
+
 register(Note, Reachable(object_type="note", fetch=lambda s, i, _lock: s.get(Note, i),
                          facts=_note_facts, case_id=lambda note: note.case_id,
-                         missing="No such note."))
+                         missing="No such note.", probe=_probe_note))
+
+
+def _probe_referral(s: Session, referral_id: Any) -> None:
+    s.get(Case, referral_id)
+    _probe_case_facts(s, referral_id)
 
 
 def fetch_referral(s: Session, referral_id: Any, lock: bool) -> Referral | None:
@@ -173,7 +190,7 @@ def referral_facts_of(s: Session, referral: Referral) -> ReferralFacts:
 
 register(Referral, Reachable(object_type="referral", fetch=fetch_referral,
                              facts=referral_facts_of, case_id=lambda r: r.case_id,
-                             missing="No such referral."))
+                             missing="No such referral.", probe=_probe_referral))
 
 
 def _pathway_facts(s: Session, pp: PartnerPathway) -> ReferralFacts:

@@ -20,7 +20,7 @@ from referral.core import db, errors
 from referral.core.actor import current_actor
 from referral.core.transaction import run_in_transaction
 from referral.organisations.models import Livc, Organisation
-from referral.web.pages import page, page_count, page_links, page_number
+from referral.web.pages import page, page_count, page_links, page_number, same_site_path
 
 bp = Blueprint("case_pages", __name__)
 CASES_PER_PAGE = 50
@@ -237,7 +237,5 @@ def referral_transition(referral_id: uuid.UUID) -> Any:
             "outcome": request.form.get("outcome") or None}
     _attempt(lambda: referrals.transition_referral(db.session(), current_actor(), referral_id,
                                                    data, None), f"Done: {data['trigger']}.")
-    target = request.form.get("next", "")
-    # Only same-site paths: an open redirect would let a link send users elsewhere.
-    safe = target.startswith("/") and not target.startswith("//")
-    return redirect(target if safe else url_for("case_pages.inbox"))
+    return redirect(same_site_path(request.form.get("next", ""))
+                    or url_for("case_pages.inbox"))

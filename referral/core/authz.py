@@ -63,7 +63,9 @@ class Reachable(Generic[T]):
 
     ``fetch(s, id, lock)`` the row or None; ``facts(s, row)`` what ``policies`` decides on;
     ``case_id(row)`` the case the row belongs to (for the ledger), ``checks(row, action)``
-    raises for what policy does not decide (a purged case is 410).
+    raises for what policy does not decide (a purged case is 410).  ``probe(s, id)`` runs,
+    for an id that does not exist, the statements ``facts`` runs for one that does: a
+    missing id and an unrelated one cost the same work, so time does not tell them apart.
     """
 
     object_type: str
@@ -72,6 +74,7 @@ class Reachable(Generic[T]):
     case_id: Callable[[T], uuid.UUID | None]
     missing: str = "No such resource."
     checks: Callable[[T, str], None] | None = None
+    probe: Callable[[Session, Any], None] | None = None
 
 
 _REACHABLE: dict[type, Reachable[Any]] = {}
@@ -102,6 +105,8 @@ def load_for(s: Session, actor: Actor, action: str, model: type[T], object_id: A
     how = _REACHABLE[model]
     row = how.fetch(s, object_id, lock)
     if row is None:
+        if how.probe is not None:
+            how.probe(s, object_id)
         # Guessing ids must leave the same trace as probing an unrelated row.
         raise errors.NotFound(how.missing, _audit=denial(
             actor, action, "no_relation", object_type=how.object_type, object_id=object_id))

@@ -6,6 +6,7 @@ in a field name is a 422, not a silently ignored value.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -50,3 +51,24 @@ class PageSchema(OutputSchema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+class Instant(fields.AwareDateTime):
+    """A point in time, as UTC; one without an offset is taken as UTC.
+
+    A value whose UTC equivalent falls outside the calendar (``9999-12-31T23:00-12:00``,
+    ``0001-01-01T00:00+14:00``) is a 422 naming the field, not an overflow further on.
+    """
+
+    default_error_messages = {"range": "Not a date and time that can be represented in UTC."}
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("default_timezone", UTC)
+        super().__init__(**kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> datetime:
+        parsed: datetime = super()._deserialize(value, attr, data, **kw)
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise self.make_error("range") from None

@@ -58,8 +58,14 @@ def _fetch_meeting(s: Session, meeting_id: Any, lock: bool) -> Meeting | None:
     return s.scalar(stmt.with_for_update() if lock else stmt)
 
 
+def probe_meeting_facts(s: Session, meeting_id: Any) -> None:
+    """The statements of :func:`meeting_facts`, for an id with no meeting."""
+    meeting_facts(s, Meeting(id=meeting_id))
+
+
 register(Meeting, Reachable(object_type="meeting", fetch=_fetch_meeting, facts=meeting_facts,
-                            case_id=lambda _m: None, missing="No such meeting."))
+                            case_id=lambda _m: None, missing="No such meeting.",
+                            probe=probe_meeting_facts))
 
 
 def load_meeting(s: Session, actor: Actor, meeting_id: uuid.UUID, action: str, *,

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 import workflows
@@ -170,9 +170,17 @@ def record_decision(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[
 
 
 def _action_livc(s: Session, action: Action) -> uuid.UUID:
-    livc_id = s.scalar(select(Meeting.livc_id).where(Meeting.id == action.meeting_id))
+    livc_id = s.scalar(_LIVC_OF_MEETING, {"meeting_id": action.meeting_id})
     assert livc_id is not None
     return livc_id
+
+
+_LIVC_OF_MEETING = select(Meeting.livc_id).where(Meeting.id == bindparam("meeting_id"))
+
+
+def _probe_action(s: Session, action_id: Any) -> None:
+    """The statement of :func:`_action_facts`, for an id with no action."""
+    s.scalar(_LIVC_OF_MEETING, {"meeting_id": action_id})
 
 
 def _action_facts(s: Session, action: Action) -> ActionFacts:
@@ -186,7 +194,8 @@ def _fetch_action(s: Session, action_id: Any, lock: bool) -> Action | None:
 
 
 register(Action, Reachable(object_type="action", fetch=_fetch_action, facts=_action_facts,
-                           case_id=lambda a: a.case_id, missing="No such action."))
+                           case_id=lambda a: a.case_id, missing="No such action.",
+                           probe=_probe_action))
 
 
 def list_actions(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,13 @@ from referral.core.db import paginate
 from referral.core.ledger import chain
 from referral.core.transaction import denial
 from referral.identity.vault import decrypt_field, encrypt_field
-from referral.meetings.access import data_key, load_meeting, meeting_facts, require_state
+from referral.meetings.access import (
+    data_key,
+    load_meeting,
+    meeting_facts,
+    probe_meeting_facts,
+    require_state,
+)
 from referral.meetings.models import AgendaItem, FeedbackApproval, FeedbackSheet, Meeting
 from referral.notifications.models import Notification
 
@@ -98,6 +104,11 @@ def _fetch_sheet(s: Session, sheet_id: Any, lock: bool) -> FeedbackSheet | None:
     return s.scalar(stmt.with_for_update() if lock else stmt)
 
 
+def _probe_sheet(s: Session, sheet_id: Any) -> None:
+    s.get(Meeting, sheet_id)
+    probe_meeting_facts(s, sheet_id)
+
+
 def _sheet_facts(s: Session, sheet: FeedbackSheet) -> FeedbackFacts:
     meeting = s.get(Meeting, sheet.meeting_id)
     assert meeting is not None
@@ -106,7 +117,7 @@ def _sheet_facts(s: Session, sheet: FeedbackSheet) -> FeedbackFacts:
 
 register(FeedbackSheet, Reachable(object_type="feedback_sheet", fetch=_fetch_sheet,
                                   facts=_sheet_facts, case_id=lambda sheet: sheet.case_id,
-                                  missing="No such feedback sheet."))
+                                  missing="No such feedback sheet.", probe=_probe_sheet))
 
 
 def _load(s: Session, actor: Actor, sheet_id: uuid.UUID, action: str, *, lock: bool = False,

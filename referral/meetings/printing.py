@@ -3,6 +3,7 @@ decisions; never a note) and an .ics calendar entry (no case data at all)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,8 +42,14 @@ def printable_agenda(s: Session, actor: Actor, meeting_id: uuid.UUID) -> dict[st
 
 
 def _ics_text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    """RFC 5545 TEXT: escape, and turn every line break (CRLF, a lone CR or LF, and the
+    Unicode line separators a reader may honour) into ``\\n``, so that no value can end its
+    line and start a property of its own."""
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _LINE_BREAKS.sub("\\\\n", escaped)
+
+
+_LINE_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
 
 
 def _ics_time(value: datetime) -> str:

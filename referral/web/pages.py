@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import request, url_for
 
@@ -41,3 +42,20 @@ def page_links(endpoint: str, **fixed: Any) -> Callable[[int], str]:
         return url_for(endpoint, **{**kept, **fixed, "page": page_no})
 
     return link
+
+
+def same_site_path(target: str) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirect).
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so
+    ``/\t/evil.example/`` and ``/\\evil.example`` lead to another host: any control
+    character, whitespace or backslash disqualifies the target, and what remains must be
+    a path with neither scheme nor host.
+    """
+    if not target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\"
+                         for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -146,7 +146,10 @@ def disclose(s: Session, actor: Actor, note_id: uuid.UUID, data: dict[str, Any])
 def revoke(s: Session, actor: Actor, disclosure_id: uuid.UUID) -> None:
     disclosure = s.get(Disclosure, disclosure_id)
     if disclosure is None or disclosure.revoked_at is not None:
-        raise errors.NotFound("No such disclosure.")
+        # Probing an id leaves the same trace, and costs the same, as an unrelated one.
+        raise errors.NotFound("No such disclosure.", _audit=denial(
+            actor, "disclosure:revoke", "no_relation", object_type="disclosure",
+            object_id=disclosure_id, case_id=disclosure.case_id if disclosure else None))
     if disclosure.disclosed_by_organisation_id != actor.organisation_id:
         # Only the author organisation ever learns a disclosure id; others get nothing.
         raise errors.NotFound("No such disclosure.", _audit=denial(
