@@ -73,6 +73,16 @@ _RULES = (
     Rule("dpo_only", "Only the data protection officer places legal holds and produces "
          "data-subject access reports (never case content)."),
     Rule("break_glass_reference_persons_only", "Only reference persons may break the glass."),
+    Rule("no_referral_to_police", "Police organisations never receive a referral: the "
+         "feedback sheet is the only output towards the police."),
+    Rule("no_referral_to_operator", "The platform operator's organisation (whose users hold "
+         "oversight roles) never receives a referral."),
+    Rule("livc_members_only", "A referral sent by a LIVC decision goes only to a member "
+         "organisation of that LIVC."),
+    Rule("coordinating_kind", "A coordination referral goes only to a kind of organisation "
+         "that coordinates guidance."),
+    Rule("sphere_for_kind", "A service referral goes only to a kind of organisation that "
+         "offers care in its sphere of life."),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

@@ -179,7 +179,7 @@ def build(world: World, state: str = "guidance") -> Any:
 
 def make_case(world: World, *, owner: str = "CAW Gent", state: str = "guidance",
               referrals: tuple[tuple[str, str], ...] = (), coordinator: str | None = None,
-              pseudonym: str | None = None) -> Case:
+              pseudonym: str | None = None, consent: str = "given") -> Case:
     orgs = world.orgs
     with world.session() as s:
         key, plain = create_data_key(s, ring_for(world.app))
@@ -194,6 +194,8 @@ def make_case(world: World, *, owner: str = "CAW Gent", state: str = "guidance",
         case = Case(reference=f"T-{uuid.uuid4().hex[:10]}", subject_id=subject.id,
                     data_key_id=key.id, livc_id=world.livc.id, owner_organisation_id=owner_id,
                     created_by_user_id=creator, age_band="18-25",
+                    # The person agreed to voluntary services (tests of consent say otherwise).
+                    consent=consent,
                     coordinator_organisation_id=(orgs[coordinator].id if coordinator else
                                                  owner_id if state in {"guidance", "aftercare"}
                                                  else None))

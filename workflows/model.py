@@ -40,11 +40,17 @@ class Pathway:
     final_states: tuple[str, ...]
     transitions: tuple[Transition, ...]
     guards: dict[str, Guard] = field(default_factory=dict)
+    # Guards that must hold for a row to enter the pathway at all (checked when it is
+    # created, before anyone sees it), as well as wherever a transition names them.
+    entry_guards: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         known = set(self.states)
         if self.initial not in known:
             raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
+        missing_entry = set(self.entry_guards) - set(self.guards)
+        if missing_entry:
+            raise ValueError(f"{self.name}: undefined entry guards {sorted(missing_entry)}")
         for t in self.transitions:
             unknown = {*t.sources, t.dest} - known
             if unknown:

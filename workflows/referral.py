@@ -19,6 +19,10 @@ REFERRAL_V1 = Pathway(
     states=("offered", "accepted", "declined", "withdrawn", "expired", "active", "completed",
             "ended"),
     final_states=("declined", "withdrawn", "expired", "completed", "ended"),
+    # Consent (voluntary services) and a legal basis (judicial follow-up) are checked when
+    # the referral is offered, so that no recipient sees a person who never agreed, and
+    # again at accept (consent can be withdrawn in between).
+    entry_guards=("consent_required", "legal_basis_required"),
     guards={
         g.name: g
         for g in (

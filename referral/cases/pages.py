@@ -13,6 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 
 import policies
+from policies.vocabulary import CONSENT_VALUES
 from referral.cases import services
 from referral.cases.notes import services as notes
 from referral.cases.referrals import services as referrals
@@ -88,7 +89,10 @@ def case_register() -> Any:
         flash("Choose a LIVC.", "error")
         return redirect(url_for("case_pages.case_list"))
     data = {"livc_id": livc_id, "identity": identity,
-            "context": form.get("context") or "community", "consent": "unknown"}
+            "context": form.get("context") or "community",
+            # Voluntary services are offered only with consent (policies/README.md).
+            "consent": form.get("consent") if form.get("consent") in CONSENT_VALUES
+            else "unknown"}
     try:
         created = run_in_transaction(
             lambda: services.register_case(db.session(), current_actor(), data))

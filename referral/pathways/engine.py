@@ -132,6 +132,18 @@ def fire(
     return chosen
 
 
+def check_entry(s: Session, actor: Actor, row: Any, guards: Mapping[str, GuardFn],
+                extra: Mapping[str, Any] | None = None) -> None:
+    """Raise 422 (the guard's name and message) unless the pathway's entry guards hold for
+    a row about to enter it."""
+    pathway = workflows.get(row.pathway, row.pathway_version)
+    entry = Transition("create", (pathway.initial,), pathway.initial, "",
+                       guards=pathway.entry_guards)
+    failed = failing_guard(Firing(s, actor, row, entry, extra=extra), guards)
+    if failed is not None:
+        raise errors.GuardFailed(failed, pathway.guards[failed].message)
+
+
 def record_initial(s: Session, actor: Actor, row: Any, *, object_type: str,
                    case_id: uuid.UUID | None) -> None:
     """History starts with the row's creation in its initial state."""

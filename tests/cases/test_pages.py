@@ -28,7 +28,8 @@ def test_register_write_disclose_and_refer_through_pages(world):
     assert "Register a signal" in listing
     r = client.post("/cases/new", data={
         "csrf_token": _token(listing), "livc_id": str(world.livc.id), "family_name": "Peeters",
-        "given_names": "Jan", "birth_date": "1988-04-04", "context": "community"})
+        "given_names": "Jan", "birth_date": "1988-04-04", "context": "community",
+        "consent": "given"})
     assert r.status_code == 302
     case_url = r.headers["Location"]
     page = client.get(case_url).get_data(as_text=True)

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 import workflows
 from policies.actor import Actor
+from policies.recipients import RecipientFacts, decide_recipient
 from policies.scopes import referral_condition
+from policies.vocabulary import OVERSIGHT_ROLES
+from referral.accounts.models import RoleAssignment, User
 from referral.cases.access import fetch_referral, load_case, referral_facts_of
 from referral.cases.models import Case
 from referral.cases.referrals.guards import PARTNER_GUARDS, REFERRAL_GUARDS
@@ -23,7 +26,7 @@ from referral.core.calendar import add_working_days
 from referral.core.db import paginate
 from referral.core.ledger import chain
 from referral.notifications.services import notify_organisation
-from referral.organisations.models import Organisation
+from referral.organisations.models import LivcMember, Organisation
 from referral.pathways import engine
 from referral.pathways.models import engine_set_state
 
@@ -38,6 +41,23 @@ def render(s: Session, r: Referral) -> dict[str, Any]:
     data["partner_pathway"] = s.scalar(select(PartnerPathway).where(
         PartnerPathway.referral_id == r.id))
     return data
+
+
+def _check_recipient(s: Session, case: Case, to_org: Organisation, data: dict[str, Any], *,
+                     from_livc_decision: bool) -> None:
+    """422 naming the rule unless ``to_org`` may receive this referral (policies.recipients)."""
+    oversight = s.scalar(select(RoleAssignment.id).join(User, User.id == RoleAssignment.user_id)
+                         .where(User.organisation_id == to_org.id,
+                                RoleAssignment.role.in_(OVERSIGHT_ROLES)).limit(1))
+    member = s.scalar(select(LivcMember.id).where(LivcMember.livc_id == case.livc_id,
+                                                  LivcMember.organisation_id == to_org.id))
+    facts = RecipientFacts(kind=to_org.kind, oversight=oversight is not None,
+                           livc_member=member is not None,
+                           from_livc_decision=from_livc_decision)
+    decision = decide_recipient(facts, data["kind"], data.get("sphere_of_life"))
+    if not decision.allowed:
+        raise errors.ValidationFailed({"to_organisation_id": [decision.reason]},
+                                      rule=decision.rule)
 
 
 def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str, Any],
@@ -56,6 +76,7 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
         raise errors.field_error("to_organisation_id", "Refer to another organisation.")
     if data["kind"] == "service" and not data.get("sphere_of_life"):
         raise errors.field_error("sphere_of_life", "A service referral names a sphere of life.")
+    _check_recipient(s, case, to_org, data, from_livc_decision=on_behalf_of_livc)
     duplicate = s.scalar(select(Referral.id).where(
         Referral.case_id == case.id, Referral.to_organisation_id == to_org.id,
         Referral.kind == data["kind"], Referral.sphere_of_life == data.get("sphere_of_life"),
@@ -71,7 +92,10 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
         to_organisation_id=to_org.id, to_user_id=data.get("to_user_id"), kind=data["kind"],
         sphere_of_life=data.get("sphere_of_life"), purpose=data["purpose"],
         legal_basis=data.get("legal_basis"), expires_at=expires, meeting_id=meeting_id)
-    engine_set_state(referral, workflows.latest("referral").initial)
+    pathway = workflows.latest("referral")
+    referral.pathway, referral.pathway_version = pathway.name, pathway.version
+    engine_set_state(referral, pathway.initial)
+    engine.check_entry(s, actor, referral, REFERRAL_GUARDS, extra={"case": case})
     s.add(referral)
     s.flush()
     engine.record_initial(s, actor, referral, object_type="referral", case_id=case.id)

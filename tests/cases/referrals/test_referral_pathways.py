@@ -19,17 +19,25 @@ def test_referral_inbox_accept_start_and_partner_pathway(world):
     # An offered VDAB referral exists already (from the world): a second one is a conflict.
     assert_problem(owner.post(f"/api/v1/cases/{case.id}/referrals", json=offer), 409)
     cgg = _org_id(world, "CGG Gent")
-    r = owner.post(f"/api/v1/cases/{case.id}/referrals", json={**offer, "to_organisation_id": cgg,
-                                                               "sphere_of_life": "trauma"})
+    trauma = {**offer, "to_organisation_id": cgg, "sphere_of_life": "trauma"}
+    assert owner.patch(f"/api/v1/cases/{case.id}", json={"consent": "unknown"}).status_code == 200
+    # A voluntary service is not even offered without the person's consent: the recipient
+    # would otherwise see (the reduced header of) someone who never agreed.
+    r = owner.post(f"/api/v1/cases/{case.id}/referrals", json=trauma)
+    assert_problem(r, 422, guard="consent_required")
+    member_rp = world.login("member_rp")
+    assert member_rp.get("/api/v1/referrals?direction=incoming").get_json()["items"] == []
+    assert owner.patch(f"/api/v1/cases/{case.id}", json={"consent": "given"}).status_code == 200
+    r = owner.post(f"/api/v1/cases/{case.id}/referrals", json=trauma)
     assert r.status_code == 201, r.get_json()
     ref = r.get_json()
     assert ref["state"] == "offered"
-    member_rp = world.login("member_rp")
     inbox = member_rp.get("/api/v1/referrals?direction=incoming&state=offered").get_json()
     assert [i["id"] for i in inbox["items"]] == [ref["id"]]
     # The header is reduced until accepted.
     assert member_rp.get(f"/api/v1/cases/{case.id}").get_json()["access"] == "reduced"
-    # Voluntary service without consent: the guard names itself.
+    # Consent withdrawn between offer and accept: the guard names itself at accept too.
+    assert owner.patch(f"/api/v1/cases/{case.id}", json={"consent": "refused"}).status_code == 200
     r = member_rp.post(f"/api/v1/referrals/{ref['id']}/transitions",
                        json={"trigger": "accept", "version": ref["version"]})
     assert_problem(r, 422, guard="consent_required")
