@@ -4,8 +4,9 @@ Permissions (``policies`` decides who holds them):
 - ``case:manage``  the owner organisation's reference persons and case workers,
                     and the case coordinator's organisation while it coordinates;
 - ``case:propose`` the owner organisation's reference persons;
-- ``case:livc_decide`` the case LIVC's chair and coordinator (normally fired by a
-                    meeting decision).
+- ``case:livc_decide`` the case LIVC's chair and coordinator, only as the decision of a
+                    meeting in session with the case on its agenda (guard
+                    ``decided_in_meeting``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ GUARDS = {
         Guard("no_open_referral", "Referrals that are still offered, accepted or active must "
               "end first."),
         Guard("outcome_given", "Closing a case needs an outcome."),
+        Guard("decided_in_meeting", "LIVC decisions are taken in a meeting: record it as a "
+              "decision of a meeting in session with the case on its agenda (an urgent case "
+              "gets an urgent meeting)."),
         Guard("within_retention", "A closed case can only be reopened within its retention "
               "period."),
         Guard("suspended_from_guidance", "The case was not suspended from guidance."),
@@ -58,15 +62,19 @@ DISENGAGEMENT_V1 = Pathway(
                            "disclosed_to_livc"),
                    effects=("notify_livc",), label="Propose to the LIVC"),
         Transition("start_guidance", ("proposed",), "guidance", "case:livc_decide",
-                   guards=("coordinator_appointed",), effects=("schedule_review",),
+                   guards=("decided_in_meeting", "coordinator_appointed"),
+                   effects=("schedule_review",),
                    label="Start guidance programme"),
         Transition("no_livc_case", ("proposed",), "internal_follow_up", "case:livc_decide",
-                   effects=("clear_review",), label="Not a LIVC case"),
+                   guards=("decided_in_meeting",), effects=("clear_review",),
+                   label="Not a LIVC case"),
         Transition("step_down", ("guidance",), "aftercare", "case:livc_decide",
-                   guards=("no_open_referral",), effects=("schedule_aftercare_reviews",),
+                   guards=("decided_in_meeting", "no_open_referral"),
+                   effects=("schedule_aftercare_reviews",),
                    label="Step down to aftercare"),
         Transition("resume_guidance", ("aftercare",), "guidance", "case:livc_decide",
-                   guards=("coordinator_appointed",), effects=("schedule_review",),
+                   guards=("decided_in_meeting", "coordinator_appointed"),
+                   effects=("schedule_review",),
                    label="Back to guidance"),
         Transition("suspend", ACTIVE_STATES, "suspended", "case:manage",
                    requires_reason=True, effects=("remember_suspended_from",),
@@ -81,7 +89,8 @@ DISENGAGEMENT_V1 = Pathway(
                    guards=("outcome_given", "no_open_referral"), requires_outcome=True,
                    effects=("set_retention", "clear_review"), label="Close"),
         Transition("close", ("guidance", "aftercare", "proposed"), "closed",
-                   "case:livc_decide", guards=("outcome_given", "no_open_referral"),
+                   "case:livc_decide",
+                   guards=("decided_in_meeting", "outcome_given", "no_open_referral"),
                    requires_outcome=True, effects=("set_retention", "clear_review"),
                    label="Close"),
         Transition("reopen", ("closed",), "screening", "case:manage",

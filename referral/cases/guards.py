@@ -8,6 +8,7 @@ import workflows
 from referral.cases.notes.models import Disclosure
 from referral.cases.referrals.models import Referral
 from referral.core import clock
+from referral.meetings.models import AgendaItem, Meeting
 from referral.pathways.engine import Firing, GuardFn
 
 
@@ -33,6 +34,14 @@ def _no_open_referral(f: Firing) -> bool:
         Referral.case_id == f.row.id, Referral._state.in_(workflows.OPEN_REFERRAL_STATES))))
 
 
+def _decided_in_meeting(f: Firing) -> bool:
+    """Fired by a decision of a meeting in session that has the case on its agenda."""
+    meeting_id = (f.extra or {}).get("meeting_id")
+    return meeting_id is not None and bool(f.session.scalar(select(exists().where(
+        Meeting.id == meeting_id, Meeting._state == "in_session",
+        AgendaItem.meeting_id == Meeting.id, AgendaItem.case_id == f.row.id))))
+
+
 def _within_retention(f: Firing) -> bool:
     until = f.row.retention_until
     return f.row.purged_at is None and (until is None or clock.now().date() <= until)
@@ -46,6 +55,7 @@ CASE_GUARDS: dict[str, GuardFn] = {
     "no_open_referral": _no_open_referral,
     "outcome_given": lambda f: bool(f.outcome and f.outcome.strip()),
     "within_retention": _within_retention,
+    "decided_in_meeting": _decided_in_meeting,
     "suspended_from_guidance": lambda f: f.row.suspended_from == "guidance",
     "suspended_from_aftercare": lambda f: f.row.suspended_from == "aftercare",
     "suspended_from_internal_follow_up": lambda f: f.row.suspended_from == "internal_follow_up",

@@ -54,7 +54,8 @@ def test_propose_needs_informing_and_a_livc_disclosure(world):
     assert chair.get(f"/api/v1/cases/{case['id']}").status_code == 200
     assert_problem(_fire(owner, case["id"], "start_guidance"), 403,
                    rule="livc_chair_or_coordinator")
-    assert_problem(_fire(chair, case["id"], "start_guidance"), 422, guard="coordinator_appointed")
+    # ... and only in a meeting: never from the case page or the API outside a meeting.
+    assert_problem(_fire(chair, case["id"], "start_guidance"), 422, guard="decided_in_meeting")
 
 
 def test_minor_needs_guardian_informed(world):
