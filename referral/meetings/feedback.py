@@ -9,7 +9,6 @@ only then.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -36,54 +35,39 @@ from referral.meetings.access import (
     require_state,
 )
 from referral.meetings.models import AgendaItem, FeedbackApproval, FeedbackSheet, Meeting
+from referral.meetings.quotation import first_reproduced
 from referral.notifications.models import Notification
+from referral.organisations.models import Organisation
 
 NOTICE = ("The content of this feedback sheet may only be used for the purpose for which the "
           "LIVC case consultation was held (art. 458ter §2 of the Criminal Code). It holds no "
           "information covered by professional secrecy.")
-# A run of this many characters of a note, found in a sheet, counts as reproducing the note.
-QUOTE_RUN = 40
-
-
-def normalise(text: str) -> str:
-    """Case-folded, without accents, whitespace collapsed: what a quotation survives."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.split())
-
-
-def reproduces(sheet_text: str, note_bodies: Iterable[str], run: int = QUOTE_RUN) -> bool:
-    """Whether the sheet contains any ``run`` consecutive characters of a note (normalised)."""
-    sheet = normalise(sheet_text)
-    if len(sheet) < run:
-        return False
-    windows = {sheet[i:i + run] for i in range(len(sheet) - run + 1)}
-    for body in note_bodies:
-        note = normalise(body)
-        if any(note[i:i + run] in windows for i in range(len(note) - run + 1)):
-            return True
-    return False
-
-
-def _note_bodies(s: Session, case: Case) -> Iterable[str]:
-    """Every note of the case, disclosed or not: decrypted for this check only."""
-    notes = list(s.scalars(select(Note).where(Note.case_id == case.id)))
+def _note_bodies(s: Session, case: Case) -> Iterable[tuple[str, uuid.UUID]]:
+    """Every note of the case, in any compartment, disclosed or not, with its author
+    organisation: decrypted for this check only."""
+    notes = list(s.scalars(select(Note).where(Note.case_id == case.id)
+                           .order_by(Note.created_at, Note.id)))
     if not notes:
         return
     key = data_key(s, case.data_key_id)
     for note in notes:
         yield decrypt_field(key, note.body_ciphertext or b"", table="notes", column="body",
-                            row_id=note.id)
+                            row_id=note.id), note.author_organisation_id
 
 
 def _secrecy_check(s: Session, actor: Actor, action: str, case: Case, text: str,
                    object_id: uuid.UUID) -> None:
-    if reproduces(text, _note_bodies(s, case)):
-        # The refusal is audited (in its own transaction); which note matched is not said.
+    """422 (audited) when the text reproduces a note of the case (``quotation``); the answer
+    names the organisation whose note matched, never the note."""
+    matched = first_reproduced(text, _note_bodies(s, case))
+    if matched is not None:
+        org = s.get(Organisation, matched)
+        name = org.name if org is not None else "another organisation"
         raise errors.ValidationFailed(
-            {"text": ["The text reproduces a note of the case. Write the feedback in your own "
+            {"text": [f"The text reproduces a note of {name}. Write the feedback in your own "
                       "words, without information covered by professional secrecy."]},
             detail="A feedback sheet may not contain a note's text.", rule="feedback_no_secret",
+            matched_organisation_id=str(matched), matched_organisation=name,
             _audit=denial(actor, action, "feedback_no_secret", object_type="feedback_sheet",
                           object_id=object_id, case_id=case.id))
     chain.record(s, actor, "feedback:secrecy_check", object_type="feedback_sheet",
@@ -206,6 +190,10 @@ def _maybe_issue(s: Session, actor: Actor, sheet: FeedbackSheet, facts: MeetingF
     approved = _approvals(s, sheet)
     if sheet.state != "draft" or not approved or not _required(facts) <= approved:
         return
+    case = s.get(Case, sheet.case_id)
+    assert case is not None
+    # Checked again as it leaves the LIVC: notes written since the draft count too.
+    _secrecy_check(s, actor, "feedback:issue", case, _text(s, sheet), sheet.id)
     sheet.state, sheet.issued_at = "issued", clock.now()
     chain.record(s, actor, "feedback:issue", object_type="feedback_sheet", object_id=sheet.id,
                  case_id=sheet.case_id, rule="feedback_consensus",
@@ -249,6 +237,17 @@ def reconsider_drafts(s: Session, actor: Actor, meeting: Meeting) -> None:
 def read_sheet(s: Session, actor: Actor, sheet_id: uuid.UUID) -> dict[str, Any]:
     sheet, _meeting, facts, _decision = _load(s, actor, sheet_id, "feedback:read", record=True)
     text = _text(s, sheet)
+    return render(s, sheet, facts, text)
+
+
+def printable_sheet(s: Session, actor: Actor, sheet_id: uuid.UUID) -> dict[str, Any]:
+    """The sheet for printing, checked again: a note written since it was drafted may be
+    what the sheet now reproduces, and paper does not take a sheet back."""
+    sheet, _meeting, facts, _decision = _load(s, actor, sheet_id, "feedback:read", record=True)
+    text = _text(s, sheet)
+    case = s.get(Case, sheet.case_id)
+    assert case is not None
+    _secrecy_check(s, actor, "feedback:print", case, text, sheet.id)
     return render(s, sheet, facts, text)
 
 

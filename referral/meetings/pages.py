@@ -65,5 +65,5 @@ def print_sheet(sheet_id: uuid.UUID) -> Any:
     if (gone := _login_first()) is not None:
         return gone
     sheet = run_in_transaction(
-        lambda: feedback.read_sheet(db.session(), current_actor(), sheet_id))
+        lambda: feedback.printable_sheet(db.session(), current_actor(), sheet_id))
     return render_template("meetings/feedback_print.html", sheet=sheet)

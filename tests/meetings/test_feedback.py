@@ -7,7 +7,8 @@ import uuid
 from sqlalchemy import select
 
 from referral.core.ledger.models import AuditEvent
-from referral.meetings.feedback import NOTICE, normalise, reproduces
+from referral.meetings.feedback import NOTICE
+from referral.meetings.quotation import first_reproduced, overlaps, skeleton
 from referral.meetings.models import FeedbackSheet
 from tests.factories import assert_problem, count, in_session, note, user_id
 
@@ -16,16 +17,19 @@ PARAPHRASE = ("The LIVC discussed the person; a guidance programme is in place a
               "follow up. No police action is asked.")
 
 
-def test_normalised_comparison():
-    assert normalise("  Élève\tÇA  va\n\nBIEN ") == "eleve ca va bien"
+def test_quotations_are_compared_on_a_skeleton():
+    assert skeleton("  Élève\tÇA  va\n\nBIEN ") == "elevecavabien"
     note_text = "x" * 10 + "Ce garçon fréquente à nouveau le centre de jeunesse du quartier"
     quoted = "Summary: CE GARCON  frequente a nouveau le centre de JEUNESSE du quartier."
-    assert reproduces(quoted, [note_text])
-    assert not reproduces("Le garçon fréquente un centre.", [note_text])
-    assert not reproduces(quoted, [])
-    # 39 characters in common are not a quotation; 40 are.
-    assert not reproduces("a" + note_text[10:49] + "b", [note_text])
-    assert reproduces("a" + note_text[10:50] + "b", [note_text])
+    assert first_reproduced(quoted, [(note_text, "CAW")]) == "CAW"
+    assert first_reproduced("Le garçon fréquente un centre.", [(note_text, "CAW")]) is None
+    assert first_reproduced(quoted, []) is None
+    # The run rule on its own: 39 skeleton characters in common are not a quotation; 40 are.
+    sheet, body = skeleton("a" + note_text[10:55] + "b"), skeleton(note_text)
+    run = body[10:49]
+    assert not overlaps(skeleton("a") + run + "b", body, coverage=1.01)
+    assert overlaps(skeleton("a") + body[10:50] + "b", body, coverage=1.01)
+    assert overlaps(sheet, body)
 
 
 def test_a_sheet_quoting_any_note_is_refused(world, dbs):
