@@ -10,8 +10,13 @@ The relations that grant access, and nothing else:
   *accepted* or *active* referral on the case;
 - **offered**: users with a case role in an organisation holding an *offered*
   referral: a reduced header only (pseudonym, age band, municipality, purpose);
-- **LIVC**: the case LIVC's chair, coordinator, members and police information
-  officer, while the case is proposed, in guidance or in aftercare;
+- **LIVC consultation**: the case LIVC's chair, coordinator, members and police
+  information officer who acknowledged secrecy for a meeting that has the case on its
+  agenda, while the case is proposed, in guidance or in aftercare: case material reaches
+  the LIVC only as meeting material;
+- **LIVC preparation**: the LIVC's chair and coordinator, for the same cases, without that
+  acknowledgement: what preparing an agenda needs (pseudonym, reference, state, age band,
+  dates), never reasons, notes or history;
 - **break-glass**: a reference person with a reasoned, unexpired grant: the
   header only, never a secrecy compartment.
 
@@ -68,8 +73,20 @@ def is_offered(actor: Actor, case: CaseFacts) -> bool:
 
 
 def is_livc(actor: Actor, case: CaseFacts, *roles: str) -> bool:
+    """A LIVC role on the case's LIVC while the case is in the LIVC states."""
     return case.state in LIVC_STATES and any(
         actor.has_role(r, case.livc_id) for r in (roles or LIVC_CASE_ROLES))
+
+
+def in_consultation(actor: Actor, case: CaseFacts, *roles: str) -> bool:
+    """:func:`is_livc`, and the actor acknowledged secrecy for a meeting with the case on its
+    agenda: the only way case material reaches a LIVC role."""
+    return actor.user_id in case.acknowledged_user_ids and is_livc(actor, case, *roles)
+
+
+def preparing(actor: Actor, case: CaseFacts) -> bool:
+    """The LIVC's chair or coordinator preparing agendas (no acknowledgement needed)."""
+    return is_livc(actor, case, "livc_chair", "livc_coordinator")
 
 
 def has_break_glass(actor: Actor, case: CaseFacts) -> bool:
@@ -90,15 +107,25 @@ def full_header_relation(actor: Actor, case: CaseFacts) -> str | None:
         return "case_coordinator"
     if is_partner(actor, case):
         return "accepted_partner"
-    if is_livc(actor, case):
+    if in_consultation(actor, case):
         return "livc_consultation"
     if has_break_glass(actor, case):
         return "break_glass"
     return None
 
 
+def reduced_header_relation(actor: Actor, case: CaseFacts) -> str | None:
+    """Relations that read a reduced header only."""
+    if preparing(actor, case):
+        return "livc_preparation"
+    if is_offered(actor, case):
+        return "offered_referral_reduced"
+    return None
+
+
 def has_any_relation(actor: Actor, case: CaseFacts) -> bool:
-    return full_header_relation(actor, case) is not None or is_offered(actor, case)
+    return (full_header_relation(actor, case) is not None
+            or reduced_header_relation(actor, case) is not None)
 
 
 def _no_relation() -> Decision:
@@ -109,13 +136,21 @@ def decide_case(actor: Actor, action: str, case: CaseFacts) -> Decision:
     if actor.is_anonymous:
         return _d(DENY, "authentication_required", "Log in first.")
     relation = full_header_relation(actor, case)
-    if relation is None and not is_offered(actor, case):
+    reduced = reduced_header_relation(actor, case) if relation is None else None
+    if relation is None and reduced is None:
         return _no_relation()
     if action == "case:read":
         if relation is not None:
             return _d(ALLOW, relation, "Reads the case header.")
+        if reduced == "livc_preparation":
+            return _d(ALLOW, reduced, "Preparing the LIVC's agendas: a reduced header only.")
         return _d(ALLOW, "offered_referral_reduced",
                   "An offered referral shows a reduced header only.")
+    if reduced == "livc_preparation":
+        if action == "case:livc_decide":  # the decision itself is taken in the meeting
+            return _d(ALLOW, "livc_chair_or_coordinator", "The LIVC decides.")
+        return _d(DENY, "livc_preparation", "Case material reaches the LIVC as meeting "
+                  "material: acknowledge secrecy for a meeting with this case on its agenda.")
     if relation is None:
         return _d(DENY, "offered_referral_reduced",
                   "Accept the referral first; until then only the reduced header is visible.")
@@ -151,7 +186,7 @@ def decide_case(actor: Actor, action: str, case: CaseFacts) -> Decision:
             return _d(ALLOW, "owner_reference_person", "The owner's reference person.")
         if is_partner(actor, case):
             return _d(ALLOW, "accepted_partner", "Accepted partners meet the person.")
-        if case.on_agenda and is_livc(actor, case, "livc_chair"):
+        if case.on_agenda and in_consultation(actor, case, "livc_chair"):
             return _d(ALLOW, "livc_chair_on_agenda", "The chair, for a case on an agenda.")
         return _d(DENY, "reidentify_care_relation", "Re-identification needs a care relation: "
                   "the owner's reference person, an accepted partner, or the LIVC chair for a "
@@ -162,7 +197,7 @@ def decide_case(actor: Actor, action: str, case: CaseFacts) -> Decision:
         return _d(DENY, "owner_reference_person", "Only the owner organisation's reference "
                   "persons read the case's access log.")
     if action == "note:create":
-        if case_team(actor, case) or is_livc(actor, case, "police_information_officer"):
+        if case_team(actor, case) or in_consultation(actor, case, "police_information_officer"):
             return _d(ALLOW, relation, "Writes a note in its own compartment.")
         return _d(DENY, "case_team_only", "Only the case team (and the police information "
                   "officer, for police notes) write notes.")
@@ -174,30 +209,28 @@ def decide_case(actor: Actor, action: str, case: CaseFacts) -> Decision:
 def decide_note(actor: Actor, action: str, note: NoteFacts) -> Decision:
     case = note.case
     header = decide_case(actor, "case:read", case)
-    if not header.allowed or header.rule == "offered_referral_reduced":
+    if not header.allowed or header.rule in {"offered_referral_reduced", "livc_preparation"}:
         return _no_relation() if not header.allowed else _d(
-            DENY, "offered_referral_reduced", "Offered referrals show no notes.")
+            DENY, header.rule, "A reduced header shows no notes.")
     own_org = actor.organisation_id == note.author_organisation_id and case_team(actor, case)
     if action == "note:read":
         if note.compartment == "internal" and own_org:
             return _d(ALLOW, "author_organisation", "The author organisation's compartment.")
-        if note.compartment == "police" and is_livc(actor, case, "police_information_officer",
-                                                    "livc_chair"):
+        if note.compartment == "police" and in_consultation(
+                actor, case, "police_information_officer", "livc_chair"):
             return _d(ALLOW, "police_compartment", "Police information: police information "
                       "officers and the LIVC chair.")
         active = [d.audience for d in note.disclosures if not d.revoked]
         if "case_team" in active and case_team(actor, case):
             return _d(ALLOW, "disclosed_case_team", "Disclosed to the case team.")
-        if "livc" in active and case.state in LIVC_STATES and (
-                is_livc(actor, case, "livc_chair")
-                or (actor.user_id in case.acknowledged_user_ids
-                    and is_livc(actor, case))):
+        if "livc" in active and in_consultation(actor, case):
             return _d(ALLOW, "disclosed_livc", "Disclosed to the LIVC consultation.")
         return _d(DENY, "secrecy_compartment", "This note is in another organisation's "
                   "secrecy compartment and was not disclosed to you.")
     if action in {"note:disclose", "disclosure:revoke"}:
         if actor.organisation_id == note.author_organisation_id and (
-                case_team(actor, case) or is_livc(actor, case, "police_information_officer")):
+                case_team(actor, case)
+                or in_consultation(actor, case, "police_information_officer")):
             return _d(ALLOW, "author_organisation", "Only the holder of a secret shares it.")
         return _d(DENY, "author_organisation_only", "Only the author organisation discloses "
                   "or revokes.")

@@ -34,8 +34,12 @@ _RULES = (
          "case header."),
     Rule("accepted_partner", "Organisations with an accepted or active referral read the case "
          "header (and re-identify: they meet the person)."),
+    Rule("livc_preparation", "The LIVC's chair and coordinator see what preparing agendas "
+         "needs (pseudonym, reference, state, age band, dates) of the cases in the LIVC "
+         "states; never reasons, notes or history."),
     Rule("livc_consultation", "The case LIVC's chair, coordinator, members and police "
-         "information officer read the header while the case is proposed, in guidance or in "
+         "information officer who acknowledged secrecy for a meeting with the case on its "
+         "agenda read the case as meeting material while it is proposed, in guidance or in "
          "aftercare."),
     Rule("offered_referral_reduced", "Recipients of an offered referral see a reduced header "
          "(pseudonym, age band, municipality, purpose) and no notes."),

@@ -94,7 +94,11 @@ def case_condition(actor: Actor, cases: Any, now: datetime, *, reduced: bool = T
         return false()
     t = cases.metadata.tables
     bg = t["break_glass"]
-    parts: list[ColumnElement[bool]] = [_case_team(t, cases, actor), _livc(cases, actor)]
+    parts: list[ColumnElement[bool]] = [
+        _case_team(t, cases, actor),
+        # as policies.cases.preparing (reduced) and in_consultation (meeting material)
+        _livc(cases, actor, ("livc_chair", "livc_coordinator")),
+        _in_consultation(t, cases, actor)]
     if actor.has_role("reference_person"):  # as policies.cases.has_break_glass
         parts.append(InSubquery(cases.c.id, select(bg.c.case_id).where(
             bg.c.user_id == actor.user_id, bg.c.expires_at > now)))
@@ -104,9 +108,19 @@ def case_condition(actor: Actor, cases: Any, now: datetime, *, reduced: bool = T
 
 
 def _acknowledged(t: Any, case_id: Any, actor: Actor) -> ColumnElement[bool]:
+    # Uncorrelated (see InSubquery): the cases on an agenda of a meeting this actor
+    # acknowledged secrecy for.
     ack, agenda = t["secrecy_acknowledgements"], t["agenda_items"]
-    return exists().where(ack.c.user_id == actor.user_id, agenda.c.meeting_id == ack.c.meeting_id,
-                          agenda.c.case_id == case_id)
+    return InSubquery(case_id, select(agenda.c.case_id).join(
+        ack, ack.c.meeting_id == agenda.c.meeting_id).where(ack.c.user_id == actor.user_id))
+
+
+def _in_consultation(t: Any, cases: Any, actor: Actor,
+                     roles: tuple[str, ...] = LIVC_CASE_ROLES) -> ColumnElement[bool]:
+    """As policies.cases.in_consultation: a LIVC role, and the meeting's acknowledgement."""
+    if not actor.livcs_with(*roles):
+        return false()
+    return and_(_livc(cases, actor, roles), _acknowledged(t, cases.c.id, actor))
 
 
 def note_condition(actor: Actor, notes: Any) -> ColumnElement[bool]:
@@ -122,16 +136,13 @@ def note_condition(actor: Actor, notes: Any) -> ColumnElement[bool]:
                               disc.c.revoked_at.is_(None)).correlate_except(disc)
 
     team = _case_team(t, cases, actor)
-    livc_chair = actor.livcs_with("livc_chair")
     readable = or_(
         and_(notes.c.compartment == "internal",
              notes.c.author_organisation_id == actor.organisation_id, team),
         and_(notes.c.compartment == "police",
-             _livc(cases, actor, ("police_information_officer", "livc_chair"))),
+             _in_consultation(t, cases, actor, ("police_information_officer", "livc_chair"))),
         and_(disclosed("case_team"), team),
-        and_(disclosed("livc"), or_(
-            _livc(cases, actor, ("livc_chair",)) if livc_chair else false(),
-            and_(_livc(cases, actor), _acknowledged(t, cases.c.id, actor)))),
+        and_(disclosed("livc"), _in_consultation(t, cases, actor)),
     )
     return exists(select(cases.c.id).where(cases.c.id == notes.c.case_id, readable))
 

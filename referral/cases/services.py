@@ -44,6 +44,12 @@ REDUCED_FIELDS = ("id", "reference", "pseudonym", "age_band", "municipality_nis"
                   "livc_id")
 
 
+# What the LIVC's chair and coordinator see to prepare agendas, before acknowledging secrecy
+# for a meeting with the case on its agenda: no reasons, no informing ground, no notes.
+PREPARATION_FIELDS = ("id", "reference", "pseudonym", "age_band", "state", "livc_id",
+                      "opened_at", "screening_due", "next_review_due")
+
+
 def _next_reference(s: Session, livc: Livc) -> str:
     # One upsert: a SELECT ... FOR UPDATE locks no row while the year's counter does not
     # exist yet, so two first cases of a year both inserted it and one failed (409).
@@ -73,6 +79,9 @@ def header(case: Case, rule: str, *, matches: int | None = None,
     if rule == "offered_referral_reduced":
         data = {k: data[k] for k in REDUCED_FIELDS}
         data["access"], data["access_rule"], data["purpose"] = "reduced", rule, purpose
+    elif rule == "livc_preparation":
+        data = {k: data[k] for k in PREPARATION_FIELDS}
+        data["access"], data["access_rule"] = "reduced", rule
     if matches is not None:
         data["matches"] = matches
     return data

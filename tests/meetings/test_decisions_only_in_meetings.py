@@ -20,10 +20,18 @@ def test_the_chair_cannot_decide_outside_a_meeting(world, state, trigger, extra)
     r = chair.post(f"/api/v1/cases/{case.id}/transitions", json={"trigger": trigger, **extra})
     assert_problem(r, 422, guard="decided_in_meeting")
     assert chair.get(f"/api/v1/cases/{case.id}").get_json()["state"] == state
+
+
+def test_the_case_page_says_why_in_words_of_the_rule(world):
+    # Even in session, and acknowledged, the case's own transitions are not the way.
+    case, chair, meeting = in_session(world, state="proposed")
+    assert chair.post(f"/api/v1/meetings/{meeting['id']}/acknowledgements").status_code == 201
     offered = {t["trigger"]: t for t in
                chair.get(f"/api/v1/cases/{case.id}/transitions").get_json()}
-    assert offered[trigger]["allowed"] is False
-    assert offered[trigger]["reason"] == "decided_in_meeting"
+    assert offered["start_guidance"]["allowed"] is False
+    assert offered["start_guidance"]["reason"] == "decided_in_meeting"
+    r = chair.post(f"/api/v1/cases/{case.id}/transitions", json={"trigger": "no_livc_case"})
+    assert_problem(r, 422, guard="decided_in_meeting")
 
 
 def test_the_same_decision_in_a_meeting_in_session_goes_through(world):

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from referral.core.ledger.models import AuditEvent
 from referral.meetings.feedback import NOTICE
-from referral.meetings.quotation import first_reproduced, overlaps, skeleton
 from referral.meetings.models import FeedbackSheet
+from referral.meetings.quotation import first_reproduced, overlaps, skeleton
 from tests.factories import assert_problem, count, in_session, note, user_id
 
 NOTE = "He told the social worker that he stopped visiting the Qur'an study group in Ledeberg."

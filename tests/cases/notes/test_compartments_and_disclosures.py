@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from referral.cases.notes.models import Note
-from tests.factories import assert_problem, build
+from tests.factories import assert_problem, build, in_session, user_id
 
 
 def test_internal_note_stays_in_its_compartment_until_disclosed(world, dbs):
@@ -27,8 +27,12 @@ def test_internal_note_stays_in_its_compartment_until_disclosed(world, dbs):
     partner = world.login("accepted_rp")
     police = world.login("police_io")
     chair = world.login("chair")
+    assert partner.get(f"/api/v1/cases/{case.id}/notes").get_json() == []
+    # The LIVC's roles see notes only as meeting material (policies/README.md): without a
+    # meeting the police officer has no relation, the chair only prepares agendas.
+    assert_problem(police.get(f"/api/v1/cases/{case.id}/notes"), 404)
+    assert_problem(chair.get(f"/api/v1/cases/{case.id}/notes"), 403, rule="livc_preparation")
     for api in (partner, police, chair):
-        assert api.get(f"/api/v1/cases/{case.id}/notes").get_json() == []
         assert_problem(api.get(f"/api/v1/notes/{note_id}"), 404)
     offered = world.login("offered_rp")
     assert_problem(offered.get(f"/api/v1/cases/{case.id}/notes"), 403,
@@ -48,7 +52,7 @@ def test_internal_note_stays_in_its_compartment_until_disclosed(world, dbs):
     assert [(n["body"], n["access_rule"]) for n in notes] == [
         ("Family reports growing isolation.", "disclosed_case_team")]
     assert notes[0]["compartment"] == "internal"
-    assert police.get(f"/api/v1/cases/{case.id}/notes").get_json() == []
+    assert_problem(police.get(f"/api/v1/cases/{case.id}/notes"), 404)
     # Revocation is effective on the next request.
     assert_problem(partner.delete(f"/api/v1/disclosures/{disclosure_id}"), 404)
     assert owner.delete(f"/api/v1/disclosures/{disclosure_id}").status_code == 204
@@ -56,20 +60,28 @@ def test_internal_note_stays_in_its_compartment_until_disclosed(world, dbs):
 
 
 def test_police_compartment(world):
-    case = build(world)
+    case, chair, meeting = in_session(world, state="guidance")
     police = world.login("police_io")
-    assert_problem(police.post(f"/api/v1/cases/{case.id}/notes",
-                               json={"body": "x", "compartment": "internal"}), 403)
-    r = police.post(f"/api/v1/cases/{case.id}/notes",
-                    json={"body": "Known to the local police.", "compartment": "police"})
-    assert r.status_code == 201
-    assert [n["body"] for n in world.login("chair").get(
-        f"/api/v1/cases/{case.id}/notes").get_json()] == ["Known to the local police."]
-    for name in ("owner_rp", "accepted_rp", "member", "coordinator"):
-        assert world.login(name).get(f"/api/v1/cases/{case.id}/notes").get_json() == []
-    assert_problem(world.login("owner_rp").post(f"/api/v1/cases/{case.id}/notes",
-                                                json={"body": "x", "compartment": "police"}),
-                   403)
+    url = f"/api/v1/cases/{case.id}/notes"
+    # Outside a meeting the police information officer has no relation to the case.
+    assert_problem(police.post(url, json={"body": "x", "compartment": "police"}), 404)
+    mid = meeting["id"]
+    r = chair.post(f"/api/v1/meetings/{mid}/attendees", json={"user_id": user_id(world,
+                                                                                  "police_io")})
+    assert r.status_code in {200, 201}, r.get_json()
+    for api in (police, chair):
+        assert api.post(f"/api/v1/meetings/{mid}/acknowledgements").status_code == 201
+    assert_problem(police.post(url, json={"body": "x", "compartment": "internal"}), 403)
+    r = police.post(url, json={"body": "Known to the local police.", "compartment": "police"})
+    assert r.status_code == 201, r.get_json()
+    assert [n["body"] for n in chair.get(url).get_json()] == ["Known to the local police."]
+    for name in ("owner_rp", "accepted_rp"):
+        assert world.login(name).get(url).get_json() == []
+    # The coordinator prepares agendas (no notes); the member, not acknowledged, sees nothing.
+    assert_problem(world.login("coordinator").get(url), 403, rule="livc_preparation")
+    assert_problem(world.login("member").get(url), 404)
+    assert_problem(world.login("owner_rp").post(url, json={"body": "x",
+                                                           "compartment": "police"}), 403)
 
 
 def test_note_length_limit(world):
