@@ -263,3 +263,13 @@ def decide_referral(actor: Actor, action: str, facts: ReferralFacts) -> Decision
     if action == "referral:expire":
         return _d(DENY, "system_only", "Only the scheduled job expires referrals.")
     return _d(DENY, "no_rule", f"No rule grants {action}.")
+
+
+def reads_free_text(actor: Actor, written_by: uuid.UUID | None, *, for_livc: bool = False
+                    ) -> bool:
+    """Free-text reasons (a transition's reason, a referral's decline or end reason, an
+    outcome) are content: the organisation that wrote one reads it; others see that the act
+    happened, when and by which organisation.  Text the system wrote (``written_by`` None)
+    and text written for the LIVC (a meeting's decision entry) are read by whoever reads the
+    record."""
+    return written_by is None or for_livc or actor.organisation_id == written_by

@@ -108,6 +108,8 @@ class HistoryOut(OutputSchema):
     actor_user_id = fields.UUID(allow_none=True)
     actor_organisation_id = fields.UUID(allow_none=True)
     reason = fields.String(allow_none=True)
+    # A reason was given but is its organisation's content (policies.cases.reads_free_text).
+    reason_withheld = fields.Boolean()
     meeting_id = fields.UUID(allow_none=True)
     at = fields.AwareDateTime()
     # A LIVC decision's entry: its reason reads "LIVC decision <kind> (meeting of <date>)".

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 import workflows
 from policies.actor import Actor
+from policies.cases import reads_free_text
 from policies.scopes import case_condition
 from referral.accounts.models import RoleAssignment, User
 from referral.cases.access import case_facts_many, load_case
@@ -286,12 +287,25 @@ def available_transitions(s: Session, actor: Actor, case_id: uuid.UUID) -> list[
     return engine.available(actor, case, facts, CASE_GUARDS, s)
 
 
-def history(s: Session, actor: Actor, case_id: uuid.UUID) -> list[Any]:
+_HISTORY_FIELDS = ("id", "trigger", "from_state", "to_state", "actor_user_id",
+                   "actor_organisation_id", "meeting_id", "decision_id", "at")
 
+
+def history(s: Session, actor: Actor, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The case's transitions; a reason only where ``reads_free_text`` says so (others learn
+    that the step was taken, when and by which organisation, and that a reason was kept)."""
     case, _facts, _decision = load_case(s, actor, case_id, "case:history")
-    return list(s.scalars(select(TransitionRecord).where(
-        TransitionRecord.object_type == "case", TransitionRecord.object_id == case.id)
-        .order_by(TransitionRecord.at, TransitionRecord.id)))
+    entries = []
+    for rec in s.scalars(select(TransitionRecord).where(
+            TransitionRecord.object_type == "case", TransitionRecord.object_id == case.id)
+            .order_by(TransitionRecord.at, TransitionRecord.id)):
+        entry = {f: getattr(rec, f) for f in _HISTORY_FIELDS}
+        shown = reads_free_text(actor, rec.actor_organisation_id,
+                                for_livc=rec.meeting_id is not None)
+        entry["reason"] = rec.reason if shown else None
+        entry["reason_withheld"] = bool(rec.reason) and not shown
+        entries.append(entry)
+    return entries
 
 
 def diagram(s: Session, actor: Actor, case_id: uuid.UUID) -> str:

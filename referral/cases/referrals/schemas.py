@@ -39,6 +39,8 @@ class ReferralOut(OutputSchema):
     version = fields.Integer()
     reason = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
+    # A reason or outcome was written, by the organisation whose content it is.
+    reason_withheld = fields.Boolean()
     offered_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime(allow_none=True)
     decided_at = fields.AwareDateTime(allow_none=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 import workflows
 from policies.actor import Actor
+from policies.cases import reads_free_text
 from policies.recipients import RecipientFacts, decide_recipient
 from policies.scopes import referral_condition
 from policies.vocabulary import OVERSIGHT_ROLES
@@ -33,11 +34,24 @@ from referral.pathways.models import engine_set_state
 ANSWER_WITHIN_WORKING_DAYS = 5
 
 
-def render(s: Session, r: Referral) -> dict[str, Any]:
+def _text_writer(r: Referral) -> uuid.UUID | None:
+    """Who wrote a referral's reason and outcome: the sender withdraws, the scheduled job
+    expires, the recipient declines, ends and completes."""
+    if r.state == "withdrawn":
+        return r.from_organisation_id
+    if r.state == "expired":
+        return None
+    return r.to_organisation_id
+
+
+def render(s: Session, r: Referral, actor: Actor) -> dict[str, Any]:
     data = {c: getattr(r, c) for c in (
         "id", "case_id", "from_organisation_id", "from_user_id", "to_organisation_id",
         "to_user_id", "kind", "sphere_of_life", "purpose", "legal_basis", "state", "version",
         "reason", "outcome", "offered_at", "expires_at", "decided_at")}
+    if not reads_free_text(actor, _text_writer(r)):
+        data["reason_withheld"] = bool(r.reason or r.outcome)
+        data["reason"] = data["outcome"] = None
     data["partner_pathway"] = s.scalar(select(PartnerPathway).where(
         PartnerPathway.referral_id == r.id))
     return data
@@ -104,7 +118,7 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
                         f"/api/v1/referrals/{referral.id}")
     chain.record(s, actor, "referral:create", object_type="referral", object_id=referral.id,
                  case_id=case.id, purpose=f"{data['kind']}/{data.get('sphere_of_life') or '-'}")
-    return render(s, referral)
+    return render(s, referral, actor)
 
 
 def _load(s: Session, actor: Actor, referral_id: uuid.UUID, action: str, *, lock: bool = False,
@@ -124,7 +138,7 @@ def _load(s: Session, actor: Actor, referral_id: uuid.UUID, action: str, *, lock
 
 def get_referral(s: Session, actor: Actor, referral_id: uuid.UUID) -> dict[str, Any]:
     referral, _case, _ = _load(s, actor, referral_id, "referral:read", record=True)
-    return render(s, referral)
+    return render(s, referral, actor)
 
 
 def list_referrals(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +154,7 @@ def list_referrals(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str,
     page, per_page = query["page"], query["per_page"]
     rows, total = paginate(s, stmt, page, per_page, Referral.offered_at.desc(), Referral.id)
     read_each(s, actor, "referral:read", Referral, rows, None)
-    return {"items": [render(s, r) for r in rows], "page": page, "per_page": per_page,
+    return {"items": [render(s, r, actor) for r in rows], "page": page, "per_page": per_page,
             "total": total}
 
 
@@ -165,7 +179,7 @@ def transition_referral(s: Session, actor: Actor, referral_id: uuid.UUID, data: 
         referral.outcome = data["outcome"]
     _effects(s, actor, referral, case, firing)
     s.flush()
-    return render(s, referral)
+    return render(s, referral, actor)
 
 
 def _effects(s: Session, actor: Actor, referral: Referral, case: Case,
