@@ -177,8 +177,9 @@ _MEETING_RULES = (
          "feedback sheet; it is issued when all have."),
     Rule("feedback_readers", "A feedback sheet is read by the chair, by attendees who "
          "acknowledged secrecy and, once issued, by the police information officer."),
-    Rule("feedback_issued_only", "The police information officer reads a feedback sheet only "
-         "once it is issued."),
+    Rule("feedback_issued_only", "A police information officer who does not attend the "
+         "meeting reads a feedback sheet only once it is issued; attending and acknowledged, "
+         "they read and approve the draft like every attendee present."),
     Rule("action_owner_organisation", "The organisation an action was given to sees it and "
          "marks it done; the LIVC's chair and coordinator track it."),
 )

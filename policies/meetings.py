@@ -141,8 +141,9 @@ def decide_feedback(actor: Actor, action: str, f: FeedbackFacts) -> Decision:
             return _d(True, "feedback_readers", "Issued: the police information officer "
                       "reads it.")
         if police:
-            return _d(False, "feedback_issued_only", "The police information officer reads a "
-                      "feedback sheet only once every attendee present approved it.")
+            return _d(False, "feedback_issued_only", "A police information officer who does not "
+                      "attend the meeting reads a feedback sheet only once every attendee "
+                      "present approved it.")
         return _d(False, "feedback_readers", "A feedback sheet is read by the chair, by "
                   "attendees who acknowledged secrecy and, once issued, by the police "
                   "information officer.")
