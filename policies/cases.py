@@ -96,8 +96,12 @@ def has_break_glass(actor: Actor, case: CaseFacts) -> bool:
 
 
 def case_team(actor: Actor, case: CaseFacts) -> bool:
-    """Owner, coordinator and accepted/active partners: the case team."""
-    return is_owner(actor, case) or is_coordinator(actor, case) or is_partner(actor, case)
+    """The owner and the organisations with an accepted or active referral: the case team.
+
+    A coordinating organisation other than the owner is in it through the coordination
+    referral it accepted; naming a coordinator gives nothing by itself.
+    """
+    return is_owner(actor, case) or is_partner(actor, case)
 
 
 def full_header_relation(actor: Actor, case: CaseFacts) -> str | None:

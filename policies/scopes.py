@@ -72,11 +72,19 @@ def _referral_to_me(t: Any, case_id: Any, actor: Actor, states: tuple[str, ...]
 
 
 def _case_team(t: Any, cases: Any, actor: Actor) -> ColumnElement[bool]:
+    """As policies.cases.case_team: the owner and accepted or active partners."""
     if not _has_case_role(actor):
         return false()
     return or_(cases.c.owner_organisation_id == actor.organisation_id,
-               cases.c.coordinator_organisation_id == actor.organisation_id,
                _referral_to_me(t, cases.c.id, actor, PARTNER_STATES))
+
+
+def _header_team(t: Any, cases: Any, actor: Actor) -> ColumnElement[bool]:
+    """The case team and the coordinating organisation: who read the full header."""
+    if not _has_case_role(actor):
+        return false()
+    return or_(_case_team(t, cases, actor),
+               cases.c.coordinator_organisation_id == actor.organisation_id)
 
 
 def _livc(cases: Any, actor: Actor, roles: tuple[str, ...] = LIVC_CASE_ROLES
@@ -95,7 +103,7 @@ def case_condition(actor: Actor, cases: Any, now: datetime, *, reduced: bool = T
     t = cases.metadata.tables
     bg = t["break_glass"]
     parts: list[ColumnElement[bool]] = [
-        _case_team(t, cases, actor),
+        _header_team(t, cases, actor),
         # as policies.cases.preparing (reduced) and in_consultation (meeting material)
         _livc(cases, actor, ("livc_chair", "livc_coordinator")),
         _in_consultation(t, cases, actor)]

@@ -128,10 +128,16 @@ def record_decision(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[
     assert livc is not None
     review_due = clock.now().date() + timedelta(days=livc.review_interval_days)
     referral_ids: list[uuid.UUID] = []
+    appointed = decision.coordinator_organisation_id
     if kind == "start_programme":
-        if case.coordinator_organisation_id != decision.coordinator_organisation_id:
+        # Coordination is a hand-off like any other: an organisation other than the owner is
+        # offered a coordination referral and coordinates (gains a relation) only once it
+        # accepts it; until then the owner coordinates.
+        coordinator = (appointed if appointed == case.owner_organisation_id
+                       else case.owner_organisation_id)
+        if case.coordinator_organisation_id != coordinator:
             case.coordinator_user_id = None
-        case.coordinator_organisation_id = decision.coordinator_organisation_id
+        case.coordinator_organisation_id = coordinator
     if kind in TRIGGER_OF:
         transition_case(s, actor, case.id, {"trigger": TRIGGER_OF[kind], "reason": reason,
                                             "outcome": data.get("outcome")}, None, extra=extra)
@@ -142,12 +148,16 @@ def record_decision(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[
     if kind in {"start_programme", "continue", "adjust"}:
         # Reviews follow the LIVC's own interval while the case is in guidance.
         case.next_review_due = review_due
-    for spec in data.get("referrals") or []:
+    specs = list(data.get("referrals") or [])
+    if kind == "start_programme" and appointed != case.owner_organisation_id:
+        specs.append({"to_organisation_id": appointed, "kind": "coordination",
+                      "purpose": "Coordinate the guidance programme (LIVC decision)."})
+    for spec in specs:
         made = create_referral(s, actor, case.id, spec, on_behalf_of_livc=True,
                                meeting_id=meeting.id)
         referral_ids.append(made["id"])
-    if kind == "start_programme" and decision.coordinator_organisation_id:
-        notify_organisation(s, decision.coordinator_organisation_id, "livc_coordination",
+    if kind == "start_programme" and appointed == case.owner_organisation_id:
+        notify_organisation(s, appointed, "livc_coordination",
                             "By LIVC decision your organisation coordinates a case.",
                             f"/api/v1/cases/{case.id}")
     actions = [Action(decision_id=decision.id, meeting_id=meeting.id, case_id=case.id,
