@@ -77,6 +77,16 @@ _RULES = (
     Rule("dpo_only", "Only the data protection officer places legal holds and produces "
          "data-subject access reports (never case content)."),
     Rule("break_glass_reference_persons_only", "Only reference persons may break the glass."),
+    Rule("user_administration", "Administrators and access managers manage user accounts; "
+         "an access manager only those of its own organisation."),
+    Rule("case_roles_by_access_manager", "Case roles (reference person, case worker) are "
+         "granted and removed only by the organisation's own access manager."),
+    Rule("first_access_manager", "The platform administrator appoints an organisation's "
+         "first access manager only; further ones are appointed by the organisation's own."),
+    Rule("platform_roles_by_admin", "LIVC roles and oversight roles are granted by the "
+         "platform administrator."),
+    Rule("own_organisation_only", "An access manager manages the users of its own "
+         "organisation only."),
     Rule("no_referral_to_police", "Police organisations never receive a referral: the "
          "feedback sheet is the only output towards the police."),
     Rule("no_referral_to_operator", "The platform operator's organisation (whose users hold "
@@ -102,10 +112,12 @@ ACTOR_LEVEL: dict[str, tuple[tuple[str, ...], str]] = {
     "livc:update": (("admin",), "admin_only"),
     "livc:list": ((), "authenticated_directory"),
     "livc:read": ((), "authenticated_directory"),
-    "user:create": (("admin",), "admin_only"),
-    "user:update": (("admin",), "admin_only"),
-    "user:list": (("admin",), "admin_only"),
-    "user:read": (("admin",), "admin_only"),
+    # Which user, and which role, is decided per grant: policies/grants.py.
+    "user:create": (("admin", "access_manager"), "user_administration"),
+    "user:update": (("admin", "access_manager"), "user_administration"),
+    "user:list": (("admin", "access_manager"), "user_administration"),
+    "user:read": (("admin", "access_manager"), "user_administration"),
+    "user:end_sessions": (("admin",), "admin_only"),
     "self:read": ((), "self_service"),
     "session:manage": ((), "self_service"),
     "token:manage": ((), "self_service"),

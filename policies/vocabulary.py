@@ -8,9 +8,13 @@ ORGANISATION_KINDS = ("caw", "justice_centre", "vdab", "youth_welfare", "educati
 # Roles that give a relation to case content (through the organisation or the LIVC).
 CASE_ROLES = ("reference_person", "case_worker")
 LIVC_ROLES = ("livc_chair", "livc_coordinator", "livc_member", "police_information_officer")
-# Roles that must never see case content and never combine with a case role.
-OVERSIGHT_ROLES = ("auditor", "dpo", "admin")
-ROLES = CASE_ROLES + LIVC_ROLES + OVERSIGHT_ROLES
+# Roles of the platform and the region that must never see case content and never combine
+# with a case role (nor with each other).
+OVERSIGHT_ROLES = ("auditor", "dpo", "admin", "regional_analyst")
+# Each organisation's own administrator of its users' case roles (as the Flemish ACM/IDM's
+# local administrator): never case content, never combined with a case role.
+ACCESS_ROLES = ("access_manager",)
+ROLES = CASE_ROLES + LIVC_ROLES + OVERSIGHT_ROLES + ACCESS_ROLES
 
 SECURITY_CLEARANCES = ("none", "confidential", "secret", "top_secret")
 REQUIRED_CLEARANCE = {"police_information_officer": "secret"}

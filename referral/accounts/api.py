@@ -162,7 +162,7 @@ def end_session(session_id: uuid.UUID) -> Any:
     return None, 204
 
 
-@route(bp, "/users/<uuid:user_id>/sessions", "DELETE", action="user:update",
+@route(bp, "/users/<uuid:user_id>/sessions", "DELETE", action="user:end_sessions",
        query=EndSessionsQuery, response=EndedOut, summary="End every session of a user, and "
        "with tokens=true revoke their API tokens (admin; needs a recent second factor)")
 def end_user_sessions(user_id: uuid.UUID, query: dict[str, Any]) -> Any:
@@ -170,7 +170,7 @@ def end_user_sessions(user_id: uuid.UUID, query: dict[str, Any]) -> Any:
     return services.end_sessions(db.session(), current_actor(), user_id, query["tokens"])
 
 
-@route(bp, "/users/sessions", "DELETE", action="user:update", query=EndSessionsQuery,
+@route(bp, "/users/sessions", "DELETE", action="user:end_sessions", query=EndSessionsQuery,
        response=EndedOut, summary="End the sessions of every user but your current one, and "
        "with tokens=true revoke every API token (admin; needs a recent second factor)")
 def end_all_sessions(query: dict[str, Any]) -> Any:
@@ -185,29 +185,32 @@ class UserQuery(PageQuery):
 
 
 @route(bp, "/users", "POST", action="user:create", body=UserIn, response=UserOut, status=201,
-       summary="Create a user with roles (admin; needs a recent second factor)")
+       summary="Create a user with roles (admin: LIVC and oversight roles and an "
+       "organisation's first access manager; access manager: its organisation's users and "
+       "case roles; needs a recent second factor)")
 def create_user(body: dict[str, Any]) -> Any:
     sessions.require_recent_mfa()
     return services.create_user(db.session(), current_actor(), body)
 
 
 @route(bp, "/users", "GET", action="user:list", query=UserQuery, response=UserOut,
-       paginated=True, summary="List users (admin)")
+       paginated=True, summary="List users (admin: all; access manager: its organisation's)")
 def list_users(query: dict[str, Any]) -> Any:
-    rows, total = services.list_users(db.session(), query["page"], query["per_page"],
-                                      query.get("organisation_id"))
+    rows, total = services.list_users(db.session(), current_actor(), query["page"],
+                                      query["per_page"], query.get("organisation_id"))
     return page_of(rows, total, query["page"], query["per_page"])
 
 
 @route(bp, "/users/<uuid:user_id>", "GET", action="user:read", response=UserOut,
-       summary="One user (admin)")
+       summary="One user (admin; access manager: its organisation's)")
 def get_user(user_id: uuid.UUID) -> Any:
-    return services.get_user(db.session(), user_id)
+    return services.user_for(db.session(), current_actor(), user_id, "user:read")
 
 
 @route(bp, "/users/<uuid:user_id>", "PATCH", action="user:update", body=UserPatch,
        response=UserOut, summary="Change a user's roles, name or active flag, or reset their "
-       "MFA (admin; needs a recent second factor)", statuses=(409,))
+       "MFA (admin; access manager for its organisation's users and case roles; needs a "
+       "recent second factor)", statuses=(409,))
 def update_user(user_id: uuid.UUID, body: dict[str, Any]) -> Any:
     sessions.require_recent_mfa()
     return services.update_user(db.session(), current_actor(), user_id, body,

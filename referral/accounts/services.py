@@ -11,7 +11,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from policies.actor import Actor
+from policies.grants import GrantFacts, may_manage_user, refused_grant
 from policies.vocabulary import (
+    ACCESS_ROLES,
     CASE_ROLES,
     LIVC_ROLES,
     OVERSIGHT_ROLES,
@@ -29,6 +31,8 @@ from referral.accounts.models import ApiToken, RoleAssignment, User, UserSession
 from referral.core import clock, errors
 from referral.core.db import paginate
 from referral.core.ledger import chain
+from referral.core.transaction import denial
+from referral.notifications.services import notify_organisation
 from referral.organisations.models import Livc, LivcMember, Organisation
 
 
@@ -77,12 +81,12 @@ def _validate_roles(s: Session, roles: list[dict[str, Any]], organisation_id: uu
                     clearance: str) -> list[tuple[str, uuid.UUID | None]]:
     pairs = list(dict.fromkeys((r["role"], r.get("livc_id")) for r in roles))
     names = {r for r, _ in pairs}
-    oversight = names & set(OVERSIGHT_ROLES)
+    oversight = names & set(OVERSIGHT_ROLES + ACCESS_ROLES)
     case_like = names & set(CASE_ROLES + LIVC_ROLES)
     if oversight and (case_like or len(oversight) > 1):
         raise errors.field_error(
-            "roles", "Separation of duties: administrators, auditors and DPOs hold no other "
-            "role (no case role, and not each other's).")
+            "roles", "Separation of duties: administrators, auditors, DPOs, regional analysts "
+            "and access managers hold no other role (no case role, and not each other's).")
     for role, livc_id in pairs:
         if role in LIVC_ROLES:
             if livc_id is None:
@@ -121,8 +125,15 @@ def create_user(s: Session, actor: Actor, data: dict[str, Any]) -> User:
                               (data["display_name"], org.name if org else ""))
     if weak:
         raise errors.ValidationFailed({"password": weak})
+    if not may_manage_user(actor, data["organisation_id"]).allowed:
+        raise errors.Forbidden("An access manager creates users of its own organisation only.",
+                               rule="own_organisation_only", _audit=denial(
+                                   actor, "user:create", "own_organisation_only",
+                                   object_type="organisation",
+                                   object_id=data["organisation_id"]))
     pairs = _validate_roles(s, data["roles"], data["organisation_id"],
                             data["security_clearance"])
+    _authorize_grants(s, actor, data["organisation_id"], set(), set(pairs), None)
     _check_mfa_exemption(data)
     user = User(
         username=data["username"], display_name=data["display_name"],
@@ -133,6 +144,7 @@ def create_user(s: Session, actor: Actor, data: dict[str, Any]) -> User:
     )
     s.add(user)
     s.flush()
+    _announce_case_roles(s, user.organisation_id, set(), set(pairs))
     chain.record(s, actor, "user:create", object_type="user", object_id=user.id,
                  purpose="roles: " + ",".join(sorted(r for r, _ in pairs)))
     return user
@@ -145,18 +157,63 @@ def get_user(s: Session, user_id: uuid.UUID) -> User:
     return user
 
 
-def list_users(s: Session, page: int, per_page: int, organisation_id: uuid.UUID | None
-               ) -> tuple[list[User], int]:
+def user_for(s: Session, actor: Actor, user_id: uuid.UUID, action: str) -> User:
+    """The user if the actor manages its organisation (``policies.grants``); another
+    organisation's user is as absent as a missing one (404, audited)."""
+    user = s.get(User, user_id)
+    if user is None or not may_manage_user(actor, user.organisation_id).allowed:
+        raise errors.NotFound("No such user.", _audit=denial(
+            actor, action, "own_organisation_only" if user else "no_relation",
+            object_type="user", object_id=user_id))
+    return user
+
+
+def list_users(s: Session, actor: Actor, page: int, per_page: int,
+               organisation_id: uuid.UUID | None) -> tuple[list[User], int]:
     stmt = select(User)
     if organisation_id:
         stmt = stmt.where(User.organisation_id == organisation_id)
+    if not actor.has_role("admin"):  # an access manager: its own organisation only
+        stmt = stmt.where(User.organisation_id == actor.organisation_id)
     rows, total = paginate(s, stmt, page, per_page, User.username)
     return list(rows), total
 
 
+def _grant_facts(s: Session, organisation_id: uuid.UUID, user_id: uuid.UUID | None
+                 ) -> GrantFacts:
+    other = s.scalar(select(RoleAssignment.id).join(User, User.id == RoleAssignment.user_id)
+                     .where(User.organisation_id == organisation_id, User.active.is_(True),
+                            RoleAssignment.role == "access_manager",
+                            User.id != (user_id or uuid.UUID(int=0))).limit(1))
+    return GrantFacts(organisation_id=organisation_id, has_access_manager=other is not None)
+
+
+def _authorize_grants(s: Session, actor: Actor, organisation_id: uuid.UUID,
+                      before: set[tuple[str, uuid.UUID | None]],
+                      after: set[tuple[str, uuid.UUID | None]], user_id: uuid.UUID | None
+                      ) -> None:
+    """403 naming the rule unless the actor may make every change of roles."""
+    changed = {role for role, _ in before ^ after}
+    refused = refused_grant(actor, changed, _grant_facts(s, organisation_id, user_id))
+    if refused is not None:
+        raise errors.Forbidden(refused.reason, rule=refused.rule, _audit=denial(
+            actor, "user:grant", refused.rule, object_type="user", object_id=user_id))
+
+
+def _announce_case_roles(s: Session, organisation_id: uuid.UUID,
+                         before: set[tuple[str, uuid.UUID | None]],
+                         after: set[tuple[str, uuid.UUID | None]]) -> None:
+    """Every grant of a case role is told to the organisation's reference persons."""
+    granted = sorted(role for role, _ in after - before if role in CASE_ROLES)
+    for role in granted:
+        notify_organisation(s, organisation_id, "case_role_granted",
+                            f"A user of your organisation was given the {role.replace('_', ' ')}"
+                            " role.", None)
+
+
 def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, Any],
                 expected_version: int | None) -> User:
-    user = get_user(s, user_id)
+    user = user_for(s, actor, user_id, "user:update")
     if expected_version is not None and expected_version != user.version:
         raise errors.Conflict("The user was changed in the meantime.",
                               current_version=user.version)
@@ -184,7 +241,10 @@ def update_user(s: Session, actor: Actor, user_id: uuid.UUID, data: dict[str, An
         current = [{"role": r.role, "livc_id": r.livc_id} for r in user.roles]
         pairs = _validate_roles(s, current if wanted is None else wanted, user.organisation_id,
                                 user.security_clearance)
-        if wanted is not None and set(pairs) != {(r.role, r.livc_id) for r in user.roles}:
+        before = {(r.role, r.livc_id) for r in user.roles}
+        if wanted is not None and set(pairs) != before:
+            _authorize_grants(s, actor, user.organisation_id, before, set(pairs), user.id)
+            _announce_case_roles(s, user.organisation_id, before, set(pairs))
             user.roles.clear()
             s.flush()
             user.roles.extend(RoleAssignment(role=r, livc_id=lv) for r, lv in pairs)

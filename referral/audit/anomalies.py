@@ -10,7 +10,10 @@ Three flags, over a window ``[since, until)``:
   (default 10) allowed ``case:reidentify`` on one local day;
 - **off hours**: per user, the events outside office hours -- before 07:00 or from
   19:00 Europe/Brussels local time, or on a Saturday or Sunday (public holidays
-  are not known here).
+  are not known here);
+- **new accounts reading content**: accounts that read case content (a note, the
+  identity, meeting material, a feedback sheet) within their first 24 hours -- an
+  account made to read what its maker may not (policies/grants.py).
 
 Local time is worked out in Python with :mod:`zoneinfo` (daylight saving time
 included) and handed to the database as UTC boundaries: the office hours of
@@ -31,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, select
 from sqlalchemy.orm import Session
 
+from referral.accounts.models import User
 from referral.core.ledger.models import AuditEvent
 
 TIMEZONE = "Europe/Brussels"
@@ -193,6 +197,34 @@ def off_hours(s: Session, since: datetime, until: datetime) -> list[dict[str, An
              "last_at": r.last_at} for r in rows]
 
 
+NEW_ACCOUNT_PERIOD = timedelta(hours=24)
+CONTENT_READS = ("note:read", "case:reidentify", "meeting:material", "feedback:read")
+
+
+def new_accounts_reading_content(s: Session, since: datetime, until: datetime
+                                 ) -> list[dict[str, Any]]:
+    """Accounts with allowed content reads in the window within a day of their creation."""
+    created = (select(User.id, User.created_at).where(User.created_at < until,
+                                                      User.created_at >= since - NEW_ACCOUNT_PERIOD)
+               .subquery())
+    reads = [(e.actor_user_id, e.actor_organisation_id, e.at, c) for e, c in s.execute(
+        select(AuditEvent, created.c.created_at)
+        .join(created, created.c.id == AuditEvent.actor_user_id)
+        .where(*_in_window(since, until), AuditEvent.outcome == "allowed",
+               AuditEvent.action.in_(CONTENT_READS))
+        .order_by(AuditEvent.seq))]
+    # The 24-hour comparison in Python: date arithmetic differs between the databases.
+    found: dict[Any, dict[str, Any]] = {}
+    for user_id, org_id, at, made in reads:
+        if at - made > NEW_ACCOUNT_PERIOD:
+            continue
+        entry = found.setdefault(user_id, {"user_id": user_id, "organisation_id": org_id,
+                                           "created_at": made, "first_read_at": at,
+                                           "reads": 0})
+        entry["reads"] += 1
+    return list(found.values())
+
+
 def compute(s: Session, since: datetime, until: datetime,
             thresholds: Thresholds) -> dict[str, Any]:
     """All three flags for the window (see the module docstring)."""
@@ -204,6 +236,7 @@ def compute(s: Session, since: datetime, until: datetime,
         "reidentifications": reidentifications(s, since, until,
                                                thresholds.reidentifications_per_day),
         "off_hours": off_hours(s, since, until),
+        "new_accounts": new_accounts_reading_content(s, since, until),
     }
 
 

@@ -148,6 +148,14 @@ class OffHoursOut(OutputSchema):
     last_at = fields.AwareDateTime()
 
 
+class NewAccountOut(OutputSchema):
+    user_id = fields.UUID()
+    organisation_id = fields.UUID(allow_none=True)
+    created_at = fields.AwareDateTime()
+    first_read_at = fields.AwareDateTime()
+    reads = fields.Integer(metadata={"description": "content reads in its first 24 hours"})
+
+
 class AnomaliesOut(OutputSchema):
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
@@ -159,3 +167,4 @@ class AnomaliesOut(OutputSchema):
     unrelated_access = fields.List(fields.Nested(UnrelatedAccessOut))
     reidentifications = fields.List(fields.Nested(ReidentificationFlagOut))
     off_hours = fields.List(fields.Nested(OffHoursOut))
+    new_accounts = fields.List(fields.Nested(NewAccountOut))

@@ -92,11 +92,13 @@ def test_revoked_token_stops_working(world):
     assert_problem(world.app.test_client().get("/api/v1/me", headers=headers), 401)
 
 
-def test_role_change_ends_sessions(world, admin):
+def test_role_change_ends_sessions(world):
     world.make_livc()
     user = world.user("cato", "CAW Gent", ["reference_person"])
+    world.user("anouk", "CAW Gent", ["access_manager"])  # case roles are granted in-house
     api = world.login("cato")
-    r = admin.patch(f"/api/v1/users/{user.id}", json={"roles": [{"role": "case_worker"}]})
+    r = world.login("anouk").patch(f"/api/v1/users/{user.id}",
+                                   json={"roles": [{"role": "case_worker"}]})
     assert r.status_code == 200, r.get_json()
     assert_problem(api.get("/api/v1/me"), 401)
     fresh = world.login("cato")
