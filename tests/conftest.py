@@ -95,10 +95,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     clock.reset()
     # Every test client comes from 127.0.0.1 and some tests log one user in many times:
-    # the per-address login limit and the open sessions per user are raised here;
+    # the per-address login limit, the per-user registration limit and the open sessions
+    # per user are raised here;
     # tests/core/test_rate_limits.py and tests/accounts/test_sessions.py check the real limits.
     application = create_app({"DATABASE_URL": database_url, "ENV": "development",
                               "TESTING": True, "RATE_LIMIT_LOGIN": "1000 per minute",
+                              "RATE_LIMIT_REGISTRATIONS": "1000 per minute",
                               "SESSION_MAX_CONCURRENT": 100, **TEST_SECRETS})
     application.instance_path = str(tmp_path / "instance")
     yield application

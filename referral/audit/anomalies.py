@@ -11,6 +11,8 @@ Three flags, over a window ``[since, until)``:
 - **off hours**: per user, the events outside office hours -- before 07:00 or from
   19:00 Europe/Brussels local time, or on a Saturday or Sunday (public holidays
   are not known here);
+- **match probes**: registrations that found a match and were closed as "no concern"
+  by the same user within a day -- someone trying national numbers to learn who is known;
 - **new accounts reading content**: accounts that read case content (a note, the
   identity, meeting material, a feedback sheet) within their first 24 hours -- an
   account made to read what its maker may not (policies/grants.py).
@@ -197,6 +199,35 @@ def off_hours(s: Session, since: datetime, until: datetime) -> list[dict[str, An
              "last_at": r.last_at} for r in rows]
 
 
+PROBE_PERIOD = timedelta(hours=24)
+
+
+def match_probes(s: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Per user, cases registered with a match and closed "no concern" within a day."""
+    matched = dict(s.execute(
+        select(AuditEvent.case_id, func.min(AuditEvent.at))
+        .where(*_in_window(since - PROBE_PERIOD, until), AuditEvent.action == "case:match")
+        .group_by(AuditEvent.case_id)).all())
+    if not matched:
+        return []
+    closed = s.execute(
+        select(AuditEvent.actor_user_id, AuditEvent.actor_organisation_id, AuditEvent.case_id,
+               AuditEvent.at)
+        .where(*_in_window(since, until), AuditEvent.action == "case:transition",
+               AuditEvent.purpose.like("close_no_concern:%"),
+               AuditEvent.case_id.in_(list(matched)))
+        .order_by(AuditEvent.seq)).all()
+    found: dict[Any, dict[str, Any]] = {}
+    for user_id, org_id, case_id, at in closed:
+        if at - matched[case_id] > PROBE_PERIOD:
+            continue
+        entry = found.setdefault(user_id, {"user_id": user_id, "organisation_id": org_id,
+                                           "cases": 0, "last_at": at})
+        entry["cases"] += 1
+        entry["last_at"] = at
+    return list(found.values())
+
+
 NEW_ACCOUNT_PERIOD = timedelta(hours=24)
 CONTENT_READS = ("note:read", "case:reidentify", "meeting:material", "feedback:read")
 
@@ -237,6 +268,7 @@ def compute(s: Session, since: datetime, until: datetime,
                                                thresholds.reidentifications_per_day),
         "off_hours": off_hours(s, since, until),
         "new_accounts": new_accounts_reading_content(s, since, until),
+        "match_probes": match_probes(s, since, until),
     }
 
 

@@ -156,6 +156,14 @@ class NewAccountOut(OutputSchema):
     reads = fields.Integer(metadata={"description": "content reads in its first 24 hours"})
 
 
+class MatchProbeOut(OutputSchema):
+    user_id = fields.UUID()
+    organisation_id = fields.UUID(allow_none=True)
+    cases = fields.Integer(metadata={"description": "registered with a match, closed as no "
+                                                    "concern within a day"})
+    last_at = fields.AwareDateTime()
+
+
 class AnomaliesOut(OutputSchema):
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
@@ -168,3 +176,4 @@ class AnomaliesOut(OutputSchema):
     reidentifications = fields.List(fields.Nested(ReidentificationFlagOut))
     off_hours = fields.List(fields.Nested(OffHoursOut))
     new_accounts = fields.List(fields.Nested(NewAccountOut))
+    match_probes = fields.List(fields.Nested(MatchProbeOut))

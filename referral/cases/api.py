@@ -31,7 +31,9 @@ CASE = "/cases/<uuid:case_id>"
 
 
 @route(bp, "/cases", "POST", action="case:create", body=CaseIn, response=CaseOut, status=201,
-       summary="Register a pseudonymised case (signalled)")
+       summary="Register a pseudonymised case (signalled; rate-limited per user)",
+       statuses=(429,))
+@ratelimit.registration_limit
 def create_case(body: dict[str, Any]) -> Any:
     return services.register_case(db.session(), current_actor(), body)
 

@@ -21,6 +21,7 @@ from referral.core import db, errors
 from referral.core.actor import current_actor
 from referral.core.transaction import run_in_transaction
 from referral.organisations.models import Livc, Organisation
+from referral.web import ratelimit
 from referral.web.pages import page, page_count, page_links, page_number, same_site_path
 
 bp = Blueprint("case_pages", __name__)
@@ -67,6 +68,7 @@ def case_list() -> Any:
 
 @bp.post("/cases/new")
 @page("case:create")
+@ratelimit.registration_limit
 def case_register() -> Any:
     if (redirect_to := _login_required()) is not None:
         return redirect_to

@@ -34,8 +34,10 @@ class OrgRef(OutputSchema):
 class MatchOut(OutputSchema):
     case_id = fields.UUID()
     case_reference = fields.String()
-    other_organisation = fields.Nested(OrgRef)
+    other_organisation = fields.Nested(OrgRef, allow_none=True)
     contact_reference_person = fields.String(allow_none=True)
+    same_livc = fields.Boolean(metadata={"description": "false: known in another LIVC, the "
+                                                        "holder is not named"})
     detected_at = fields.AwareDateTime()
 
 

@@ -48,14 +48,23 @@ def list_matches(s: Session, actor: Actor) -> list[dict[str, Any]]:
     """Matches on cases our organisation holds: the other organisation and a contact only."""
     mine, other = aliased(Case), aliased(Case)
     rows = s.execute(
-        select(CaseMatch, mine.reference, other.owner_organisation_id)
+        select(CaseMatch, mine.reference, other.owner_organisation_id,
+               (mine.livc_id == other.livc_id).label("same_livc"))
         .join(mine, mine.id == CaseMatch.case_id)
         .join(other, other.id == CaseMatch.other_case_id)
         .where(mine.owner_organisation_id == actor.organisation_id,
                other.owner_organisation_id != actor.organisation_id)
         .order_by(CaseMatch.detected_at.desc())).all()
     result = []
-    for match, reference, other_org_id in rows:
+    for match, reference, other_org_id, same_livc in rows:
+        if not same_livc:
+            # Across LIVCs a match says only that the person is known in another LIVC: the
+            # holder is not named (policies/README.md, "Matches"); the LIVC coordinators
+            # bring the two together if the consultation decides so.
+            result.append({"case_id": match.case_id, "case_reference": reference,
+                           "other_organisation": None, "contact_reference_person": None,
+                           "same_livc": False, "detected_at": match.detected_at})
+            continue
         org = s.get(Organisation, other_org_id)
         contact = s.scalar(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
                            .where(User.organisation_id == other_org_id, User.active.is_(True),
@@ -65,7 +74,7 @@ def list_matches(s: Session, actor: Actor) -> list[dict[str, Any]]:
                        "other_organisation": {"id": other_org_id,
                                               "name": org.name if org else None},
                        "contact_reference_person": contact.display_name if contact else None,
-                       "detected_at": match.detected_at})
+                       "same_livc": True, "detected_at": match.detected_at})
     chain.record(s, actor, "match:list", purpose=f"{len(result)} matches")
     return result
 

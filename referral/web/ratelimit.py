@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_MFA": "10 per 5 minutes",
     # Per user: personal API tokens created.
     "RATE_LIMIT_TOKENS": "10 per hour",
+    # Per user: cases registered (API and page).  Each registration answers whether the
+    # person is known elsewhere: bounded, it is no oracle for guessed national numbers.
+    "RATE_LIMIT_REGISTRATIONS": "20 per hour;60 per day",
 }
 _AUDIT_ONCE = parse("1 per minute")
 
@@ -96,6 +99,8 @@ def per_address(limit: str | Callable[[], str], scope: str,
 login_limit = per_address(_config("RATE_LIMIT_LOGIN"), "login", methods=["POST"])
 mfa_limit = per_user(_config("RATE_LIMIT_MFA"), "mfa", methods=["POST"])
 token_limit = per_user(_config("RATE_LIMIT_TOKENS"), "tokens")
+registration_limit = per_user(_config("RATE_LIMIT_REGISTRATIONS"), "registrations",
+                              methods=["POST"])
 # Re-identification: REIDENTIFY_PER_HOUR per user per hour (default 30).
 reidentify_limit = per_user(lambda: f"{current_app.config['REIDENTIFY_PER_HOUR']} per hour",
                             "reidentify")
@@ -148,4 +153,4 @@ def init_app(app: Flask) -> None:
 
 
 __all__ = ["init_app", "limiter", "login_limit", "mfa_limit", "per_address",
-           "per_user", "reidentify_limit", "token_limit"]
+           "per_user", "registration_limit", "reidentify_limit", "token_limit"]
