@@ -22,6 +22,7 @@ from referral.accounts import (
 from referral.accounts import pages as account_pages
 from referral.audit import api as audit_api
 from referral.audit import pages as audit_pages
+from referral.audit import publication
 from referral.cases import api as cases_api
 from referral.cases import pages as case_pages
 from referral.cases.notes import api as notes_api
@@ -74,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_request_hooks(app)  # first: every later hook's audit events carry the id
     sessions.init_app(app)  # installs the actor loader into referral.core.actor
     delivery.init_app(app)  # registers e-mail delivery after each commit
+    publication.init_app(app)  # signs and publishes a checkpoint now and then, after commits
     ratelimit.init_app(app)
     _register_error_handlers(app)
     _register_blueprints(app)

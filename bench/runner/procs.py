@@ -11,6 +11,7 @@ import os
 import secrets
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 from bench.runner.settings import OUT, ROOT, Log
@@ -39,6 +40,8 @@ def base_env() -> dict[str, str]:
         "REFERRAL_MASTER_KEYS": f"bench1:{_b64(secrets.token_bytes(32))}",
         "REFERRAL_PSEUDONYM_KEY": _b64(secrets.token_bytes(32)),
         "REFERRAL_AUDIT_SIGNING_KEY": _b64(signing),
+        # This run's signing key, this run's published checkpoints.
+        "REFERRAL_CHECKPOINT_DIR": tempfile.mkdtemp(prefix="livc-bench-checkpoints-"),
         "PYTHONUNBUFFERED": "1",
     })
     return env

@@ -14,11 +14,11 @@ from flask import Response, current_app
 from referral.audit import anomalies, review, search
 from referral.audit.checkpoints import (
     checkpoint_summary,
-    create_checkpoint,
     export_checkpoint,
     known_public_keys,
     list_checkpoints,
 )
+from referral.audit.publication import sign_and_publish
 from referral.audit.schemas import (
     AnomaliesOut,
     AnomalyQuery,
@@ -99,7 +99,8 @@ def checkpoints() -> Any:
        summary="Sign a checkpoint of the chain head now")
 def new_checkpoint() -> Any:
     s = db.session()
-    cp = create_checkpoint(s, current_app.config, actor=current_actor())
+    cp = sign_and_publish(s, current_app._get_current_object(),  # type: ignore[attr-defined]
+                          actor=current_actor())
     keys = known_public_keys(current_app.config)
     return export_checkpoint(cp, keys.get(cp.public_key_id))
 

@@ -12,11 +12,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from referral.audit.checkpoints import (
-    create_checkpoint,
     export_checkpoint,
     known_public_keys,
     list_checkpoints,
 )
+from referral.audit.publication import sign_and_publish
 from referral.audit.verify import verify_chain
 from referral.core import db
 
@@ -58,7 +58,7 @@ def checkpoint_command() -> None:
 
     s = db.database().sessionmaker()
     try:
-        cp = create_checkpoint(s, current_app.config)
+        cp = sign_and_publish(s, current_app._get_current_object())  # type: ignore[attr-defined]
         s.commit()
     finally:
         s.close()

@@ -35,7 +35,7 @@ counted nor a false alarm.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -58,8 +58,13 @@ from referral.audit.chain_walk import (
     join,
     walk,
 )
-from referral.audit.checkpoints import known_public_keys, verify_checkpoint_signature
+from referral.audit.checkpoints import (
+    CheckpointLike,
+    known_public_keys,
+    verify_checkpoint_signature,
+)
 from referral.audit.models import AuditCheckpoint
+from referral.audit.publication import published_for_current_app
 from referral.core.ledger.chain import GENESIS_HASH, chain_hash
 from referral.core.ledger.models import AuditEvent, AuditHead
 
@@ -305,6 +310,7 @@ def verify_chain(
     public_keys: Mapping[str, Ed25519PublicKey] | None = None,
     workers: int | None = None,
     batch_size: int = BATCH_SIZE,
+    published: Iterable[CheckpointLike] | None = None,
 ) -> VerifyResult:
     """Verify the chain from ``from_seq`` to the last event; see the module docstring.
 
@@ -312,6 +318,10 @@ def verify_chain(
     ``prev_hash``, which must be event ``from_seq - 1``'s hash.  ``public_keys``
     maps key ids to Ed25519 public keys (default: the app's configured keys).
     ``workers`` fixes the number of parallel ranges (default: by chain length).
+    ``published``: checkpoints published outside the database (default: the app's
+    directory, :mod:`referral.audit.publication`), held against the chain like the
+    database's own: one beyond the last event is a truncation, one whose event has another
+    hash a rewrite.
     Raises ``ValueError`` when ``from_seq`` is below 1 or beyond the head.
     """
     if from_seq < 1:
@@ -321,6 +331,9 @@ def verify_chain(
     marks = Marks()
     # Checkpoints first: any checkpoint made later names a head read below.
     cps = _read_checkpoints(conn, public_keys, failures) if checkpoints else []
+    if checkpoints:
+        outside = published_for_current_app() if published is None else published
+        cps += _trusted(outside, public_keys, failures)
     # The head and the last event in one statement: one snapshot.
     head_t, ev_t = AuditHead.__table__, AuditEvent.__table__
     head = conn.execute(
@@ -354,11 +367,17 @@ def _read_checkpoints(conn: Connection, public_keys: Mapping[str, Ed25519PublicK
                       failures: list[Failure]) -> list[Any]:
     """The checkpoints whose signatures verify; the others are failures, not evidence."""
 
-    keys = _public_keys(public_keys)
     cp_t = AuditCheckpoint.__table__
+    return _trusted(conn.execute(select(cp_t.c.seq, cp_t.c.hash, cp_t.c.at, cp_t.c.signature,
+                                        cp_t.c.public_key_id).order_by(cp_t.c.seq)),
+                    public_keys, failures)
+
+
+def _trusted(cps: Iterable[Any], public_keys: Mapping[str, Ed25519PublicKey] | None,
+             failures: list[Failure]) -> list[Any]:
+    keys = _public_keys(public_keys)
     trusted = []
-    for cp in conn.execute(select(cp_t.c.seq, cp_t.c.hash, cp_t.c.at, cp_t.c.signature,
-                                  cp_t.c.public_key_id).order_by(cp_t.c.seq)):
+    for cp in cps:
         key = keys.get(cp.public_key_id)
         if key is None:
             failures.append(Failure(max(cp.seq, 1), RANK_SIGNATURE, UNKNOWN_KEY))

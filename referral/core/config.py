@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_YEARS": 5,
     "ACTIVE_MASTER_KEY": None,  # None: the last key listed in MASTER_KEYS
     "BENCH": False,
+    # Where signed checkpoints are published, outside the database (referral.audit.publication)
+    "CHECKPOINT_DIR": None,  # None: <instance>/checkpoints/<database>
+    "AUDIT_CHECKPOINT_INTERVAL": 60,  # seconds between an instance's signed checkpoints; 0 off
 }
 
 _INT_SETTINGS = {
@@ -80,6 +83,7 @@ _INT_SETTINGS = {
     "AUDIT_ANOMALY_REIDENTIFICATIONS",
     "PROXY_HOPS",
     "SMTP_PORT",
+    "AUDIT_CHECKPOINT_INTERVAL",
 }
 _BOOL_SETTINGS = {"MFA_REQUIRED", "BENCH"}
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 import workflows
 from policies.actor import Actor
-from referral.audit.checkpoints import create_checkpoint
+from referral.audit.publication import sign_and_publish
 from referral.cases.models import Case, Subject
 from referral.cases.notes.models import Note
 from referral.cases.referrals.models import Referral
@@ -182,7 +182,7 @@ def deliver_outbox(s: Session, app: Flask) -> JobResult:
 
 def audit_checkpoint(s: Session, app: Flask) -> JobResult:
 
-    cp = create_checkpoint(s, app.config)
+    cp = sign_and_publish(s, app)
     return JobResult("audit_checkpoint", True, 1, [f"seq {cp.seq}"])
 
 

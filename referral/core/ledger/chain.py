@@ -144,6 +144,8 @@ def append_pending(session: Session) -> int:
     # 6x for a list page's fifty.
     conn.execute(insert(_EVENTS), rows)
     conn.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
+    # For after-commit hooks (periodic signed checkpoints): this commit moved the chain.
+    session.info["audit_appended"] = session.info.get("audit_appended", 0) + len(pending)
     return len(pending)
 
 
@@ -157,3 +159,4 @@ def install(session_factory: Any) -> None:
     @event.listens_for(session_factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
         session.info.pop(PENDING_KEY, None)
+        session.info.pop("audit_appended", None)
