@@ -243,7 +243,11 @@ def decide_note(actor: Actor, action: str, note: NoteFacts) -> Decision:
 
 def decide_referral(actor: Actor, action: str, facts: ReferralFacts) -> Decision:
     r, case = facts.referral, facts.case
-    sender = _org_role(actor, r.from_organisation_id, *CASE_ROLES)
+    # A LIVC decision's referral is sent by the LIVC: its chair and coordinator act for it.
+    sender = (_org_role(actor, r.from_organisation_id, *CASE_ROLES)
+              or (r.from_livc_id is not None
+                  and any(actor.has_role(role, r.from_livc_id)
+                          for role in ("livc_chair", "livc_coordinator"))))
     recipient = _org_role(actor, r.to_organisation_id, *CASE_ROLES)
     owner = is_owner(actor, case)
     if not (sender or recipient or owner):

@@ -12,10 +12,11 @@ PARTNER_STATES = ("accepted", "active")
 @dataclass(frozen=True)
 class ReferralFact:
     id: uuid.UUID
-    from_organisation_id: uuid.UUID
+    from_organisation_id: uuid.UUID | None  # None: sent by a LIVC (from_livc_id)
     to_organisation_id: uuid.UUID
     state: str
     kind: str = "service"
+    from_livc_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

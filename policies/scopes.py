@@ -156,13 +156,20 @@ def note_condition(actor: Actor, notes: Any) -> ColumnElement[bool]:
 
 
 def referral_condition(actor: Actor, referrals: Any) -> ColumnElement[bool]:
-    if actor.is_anonymous or not _has_case_role(actor):
+    if actor.is_anonymous:
         return false()
-    cases = referrals.metadata.tables["cases"]
-    org = actor.organisation_id
-    return or_(referrals.c.from_organisation_id == org, referrals.c.to_organisation_id == org,
-               exists().where(cases.c.id == referrals.c.case_id,
-                              cases.c.owner_organisation_id == org))
+    parts: list[ColumnElement[bool]] = []
+    livcs = actor.livcs_with("livc_chair", "livc_coordinator")
+    if livcs:  # as policies.cases.decide_referral: the LIVC as sender
+        parts.append(referrals.c.from_livc_id.in_(livcs))
+    if _has_case_role(actor):
+        cases = referrals.metadata.tables["cases"]
+        org = actor.organisation_id
+        parts += [referrals.c.from_organisation_id == org,
+                  referrals.c.to_organisation_id == org,
+                  exists().where(cases.c.id == referrals.c.case_id,
+                                 cases.c.owner_organisation_id == org)]
+    return or_(*parts) if parts else false()
 
 
 def scope(actor: Actor, action: str, model: Any, now: datetime) -> ColumnElement[bool]:

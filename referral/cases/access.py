@@ -46,13 +46,13 @@ def _facts_rows() -> CompoundSelect[Any]:
     """
     r, bg = Referral.__table__, BreakGlass.__table__
     ack, agenda = SecrecyAcknowledgement.__table__, AgendaItem.__table__
-    none = [null(), null(), null(), null()]
+    none = [null(), null(), null(), null(), null()]
     case_ids: BindParameter[Any] = bindparam("case_ids", expanding=True)
     now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
     return union_all(
         select(literal("r").label("fact"), r.c.case_id, r.c.id.label("a"),
                r.c.from_organisation_id.label("b"), r.c.to_organisation_id.label("c"),
-               r.c.state.label("d"), r.c.kind.label("e"))
+               r.c.state.label("d"), r.c.kind.label("e"), r.c.from_livc_id.label("f"))
         .where(r.c.case_id.in_(case_ids)),
         select(literal("b"), bg.c.case_id, bg.c.user_id, *none)
         .where(bg.c.case_id.in_(case_ids), bg.c.expires_at > now),
@@ -78,7 +78,7 @@ def case_facts_many(s: Session, cases: Sequence[Case], now: datetime | None = No
             if row.fact == "r":
                 referrals[row.case_id].append(ReferralFact(
                     id=row.a, from_organisation_id=row.b, to_organisation_id=row.c,
-                    state=row.d, kind=row.e))
+                    state=row.d, kind=row.e, from_livc_id=row.f))
             elif row.fact == "b":
                 break_glass[row.case_id].add(row.a)
             elif row.fact == "a":
@@ -111,6 +111,7 @@ def note_facts(s: Session, note: Note, case: CaseFacts) -> NoteFacts:
 def referral_facts(referral: Referral, case: CaseFacts) -> ReferralFacts:
     return ReferralFacts(
         referral=ReferralFact(id=referral.id, from_organisation_id=referral.from_organisation_id,
+                              from_livc_id=referral.from_livc_id,
                               to_organisation_id=referral.to_organisation_id,
                               state=referral.state, kind=referral.kind),
         case=case)

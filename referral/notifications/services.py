@@ -24,15 +24,20 @@ def notify_organisation(s: Session, organisation_id: uuid.UUID, kind: str, messa
         .where(User.organisation_id == organisation_id, User.active.is_(True),
                RoleAssignment.role.in_(roles)).distinct()))
     for user_id in users:
-        s.add(Notification(user_id=user_id, kind=kind, message=message, link=link))
-        if current_app.config.get("SMTP_HOST"):
-            # E-mail carries no case content: the kind, the fixed message and a link.
-            row = OutboxMessage(id=uuid.uuid4(), channel="email", payload={
-                "user_id": str(user_id), "kind": kind, "message": message, "link": link})
-            s.add(row)
-            # Delivered right after this transaction commits (referral.transaction).
-            s.info.setdefault("outbox_ids", []).append(row.id)
+        _notify_user(s, user_id, kind, message, link)
     return len(users)
+
+
+def _notify_user(s: Session, user_id: uuid.UUID, kind: str, message: str, link: str | None
+                 ) -> None:
+    s.add(Notification(user_id=user_id, kind=kind, message=message, link=link))
+    if current_app.config.get("SMTP_HOST"):
+        # E-mail carries no case content: the kind, the fixed message and a link.
+        row = OutboxMessage(id=uuid.uuid4(), channel="email", payload={
+            "user_id": str(user_id), "kind": kind, "message": message, "link": link})
+        s.add(row)
+        # Delivered right after this transaction commits (an after-commit hook).
+        s.info.setdefault("outbox_ids", []).append(row.id)
 
 
 def list_for(s: Session, actor: Actor, unread_only: bool, page: int, per_page: int
@@ -51,3 +56,15 @@ def mark_read(s: Session, actor: Actor, notification_id: uuid.UUID) -> Notificat
     if row.read_at is None:
         row.read_at = clock.now()
     return row
+
+
+def notify_livc(s: Session, livc_id: uuid.UUID, kind: str, message: str, link: str | None
+                ) -> int:
+    """Notify a LIVC's chair and coordinator (the LIVC's inbox), and queue e-mail."""
+    users = list(s.scalars(
+        select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.active.is_(True), RoleAssignment.livc_id == livc_id,
+               RoleAssignment.role.in_(("livc_chair", "livc_coordinator"))).distinct()))
+    for user_id in users:
+        _notify_user(s, user_id, kind, message, link)
+    return len(users)

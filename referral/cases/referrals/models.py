@@ -22,6 +22,9 @@ class Referral(PathwayStateMixin, Base):
         enum_check("kind", REFERRAL_KINDS),
         enum_check("sphere_of_life", SPHERES_OF_LIFE, nullable=True),
         CheckConstraint("from_organisation_id <> to_organisation_id", name="not_to_self"),
+        # Sent by an organisation, or by a LIVC (a decision of its meeting): exactly one.
+        CheckConstraint("(from_organisation_id IS NULL) <> (from_livc_id IS NULL)",
+                        name="one_sender"),
         CheckConstraint("state <> 'declined' OR reason IS NOT NULL", name="declined_needs_reason"),
         CheckConstraint("state <> 'completed' OR outcome IS NOT NULL",
                         name="completed_needs_outcome"),
@@ -32,7 +35,11 @@ class Referral(PathwayStateMixin, Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id"))
-    from_organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"))
+    from_organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=True)
+    # A LIVC decision's referral: the LIVC sends it, not its chair's organisation.
+    from_livc_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("livcs.id"), nullable=True)
     from_user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
     to_organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"))
     to_user_id: Mapped[uuid.UUID | None] = mapped_column(

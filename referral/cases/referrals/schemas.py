@@ -27,7 +27,9 @@ class PartnerPathwayOut(OutputSchema):
 class ReferralOut(OutputSchema):
     id = fields.UUID()
     case_id = fields.UUID()
-    from_organisation_id = fields.UUID()
+    from_organisation_id = fields.UUID(allow_none=True)
+    # Set instead of from_organisation_id for a LIVC decision's referral.
+    from_livc_id = fields.UUID(allow_none=True)
     from_user_id = fields.UUID()
     to_organisation_id = fields.UUID()
     to_user_id = fields.UUID(allow_none=True)

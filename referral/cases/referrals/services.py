@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import workflows
@@ -26,7 +26,7 @@ from referral.core.authz import load_for, read_each
 from referral.core.calendar import add_working_days
 from referral.core.db import paginate
 from referral.core.ledger import chain
-from referral.notifications.services import notify_organisation
+from referral.notifications.services import notify_livc, notify_organisation
 from referral.organisations.models import LivcMember, Organisation
 from referral.pathways import engine
 from referral.pathways.models import engine_set_state
@@ -46,7 +46,8 @@ def _text_writer(r: Referral) -> uuid.UUID | None:
 
 def render(s: Session, r: Referral, actor: Actor) -> dict[str, Any]:
     data = {c: getattr(r, c) for c in (
-        "id", "case_id", "from_organisation_id", "from_user_id", "to_organisation_id",
+        "id", "case_id", "from_organisation_id", "from_livc_id", "from_user_id",
+        "to_organisation_id",
         "to_user_id", "kind", "sphere_of_life", "purpose", "legal_basis", "state", "version",
         "reason", "outcome", "offered_at", "expires_at", "decided_at")}
     if not reads_free_text(actor, _text_writer(r)):
@@ -101,8 +102,12 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
     today = clock.now().date()
     expires = datetime.combine(add_working_days(today, ANSWER_WITHIN_WORKING_DAYS), time(23, 59),
                                tzinfo=clock.now().tzinfo)
+    # A LIVC decision's referral is the LIVC's: not its chair's organisation's to read or
+    # withdraw (policies.cases.decide_referral).
     referral = Referral(
-        case_id=case.id, from_organisation_id=actor.organisation_id, from_user_id=actor.user_id,
+        case_id=case.id,
+        from_organisation_id=None if on_behalf_of_livc else actor.organisation_id,
+        from_livc_id=case.livc_id if on_behalf_of_livc else None, from_user_id=actor.user_id,
         to_organisation_id=to_org.id, to_user_id=data.get("to_user_id"), kind=data["kind"],
         sphere_of_life=data.get("sphere_of_life"), purpose=data["purpose"],
         legal_basis=data.get("legal_basis"), expires_at=expires, meeting_id=meeting_id)
@@ -146,7 +151,9 @@ def list_referrals(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str,
     if query.get("direction") == "incoming":
         stmt = stmt.where(Referral.to_organisation_id == actor.organisation_id)
     elif query.get("direction") == "outgoing":
-        stmt = stmt.where(Referral.from_organisation_id == actor.organisation_id)
+        stmt = stmt.where(or_(Referral.from_organisation_id == actor.organisation_id,
+                              Referral.from_livc_id.in_(
+                                  actor.livcs_with("livc_chair", "livc_coordinator"))))
     if query.get("state"):
         stmt = stmt.where(Referral._state == query["state"])
     if query.get("case_id"):
@@ -186,7 +193,10 @@ def _effects(s: Session, actor: Actor, referral: Referral, case: Case,
              firing: engine.Firing) -> None:
     link = f"/api/v1/referrals/{referral.id}"
     for effect in firing.transition.effects:
-        if effect == "notify_sender":
+        if effect == "notify_sender" and referral.from_livc_id is not None:
+            notify_livc(s, referral.from_livc_id, f"referral_{referral.state}",
+                        f"A referral the LIVC sent is now {referral.state}.", link)
+        elif effect == "notify_sender" and referral.from_organisation_id is not None:
             notify_organisation(s, referral.from_organisation_id, f"referral_{referral.state}",
                                 f"A referral you sent is now {referral.state}.", link,
                                 roles=("reference_person", "case_worker"))
