@@ -10,7 +10,6 @@ import json
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,26 +92,18 @@ def prepare(cluster: PgCluster, name: str, *, cases: int, events: int, offered: 
 
 
 def finish_seed(target: Target) -> None:
-    """What the drills add to the seeder's data: the LIVC's id in the plan, and this year's
-    case reference counter.  Without that row the first case registrations of a year race
-    to insert it and all but one answer 409 on PostgreSQL (``_next_reference`` in
-    ``referral/cases/services.py``; ``tests/ops/test_drills.py`` reproduces it): a bug of its
-    own that would fail the drills' "no failed request" checks for an unrelated reason."""
-    from sqlalchemy import insert, select
+    """What the drills add to the seeder's data: the LIVC's id in the plan.  (The first case
+    registrations of a year once raced to insert the reference counter and all but one
+    answered 409 on PostgreSQL; ``_next_reference`` in ``referral/cases/services.py`` now
+    upserts it, and ``tests/ops/test_drills.py`` keeps the race as a regression test.)"""
+    from sqlalchemy import select
 
-    from referral.cases.models import ReferenceCounter
     from referral.organisations.models import Livc
 
     engine = target.engine()
     try:
         with engine.begin() as conn:
             livc_id = conn.scalars(select(Livc.id).limit(1)).one()
-            year = datetime.now(UTC).year
-            if conn.scalars(select(ReferenceCounter.year).where(
-                    ReferenceCounter.livc_id == livc_id, ReferenceCounter.year == year)
-                            ).first() is None:
-                conn.execute(insert(ReferenceCounter).values(livc_id=livc_id, year=year,
-                                                             last_number=0))
     finally:
         engine.dispose()
     target.plan["livc_id"] = str(livc_id)

@@ -49,11 +49,15 @@ class Subject(Base):
 
 
 class ReferenceCounter(Base):
-    """Per LIVC and year, the last number given to a case reference (GENT-2026-0042)."""
+    """Per LIVC, owner organisation and year, the last number given to a case reference
+    (GENT-2026-3FA9C2-0042).  Numbered per owner: a LIVC-wide number told every registering
+    organisation how many cases the others had registered."""
 
     __tablename__ = "reference_counters"
 
     livc_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("livcs.id"), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"),
+                                                       primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 

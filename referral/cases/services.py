@@ -51,7 +51,7 @@ PREPARATION_FIELDS = ("id", "reference", "pseudonym", "age_band", "state", "livc
                       "opened_at", "screening_due", "next_review_due")
 
 
-def _next_reference(s: Session, livc: Livc) -> str:
+def _next_reference(s: Session, livc: Livc, organisation_id: uuid.UUID) -> str:
     # One upsert: a SELECT ... FOR UPDATE locks no row while the year's counter does not
     # exist yet, so two first cases of a year both inserted it and one failed (409).
     # Both databases take the row lock (SQLite: the write lock) in this statement.
@@ -59,12 +59,15 @@ def _next_reference(s: Session, livc: Livc) -> str:
     table = ReferenceCounter.__table__
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
     number = s.execute(
-        insert(ReferenceCounter).values(livc_id=livc.id, year=year, last_number=1)
-        .on_conflict_do_update(index_elements=[table.c.livc_id, table.c.year],
+        insert(ReferenceCounter).values(livc_id=livc.id, organisation_id=organisation_id,
+                                        year=year, last_number=1)
+        .on_conflict_do_update(index_elements=[table.c.livc_id, table.c.organisation_id,
+                                               table.c.year],
                                set_={"last_number": table.c.last_number + 1})
         .returning(table.c.last_number)).scalar_one()
     prefix = "".join(ch for ch in livc.name.upper().replace("LIVC", "") if ch.isalnum())[:8]
-    return f"{prefix or 'LIVC'}-{year}-{number:04d}"
+    # The owner's tag keeps references unique across owners (each has its own numbers).
+    return f"{prefix or 'LIVC'}-{year}-{organisation_id.hex[:6].upper()}-{number:04d}"
 
 
 def header(case: Case, rule: str, *, matches: int | None = None,
@@ -89,6 +92,8 @@ def header(case: Case, rule: str, *, matches: int | None = None,
 
 
 def register_case(s: Session, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    owner = actor.organisation_id
+    assert owner is not None  # case:create is decided for users with a case role
     livc = s.get(Livc, data["livc_id"])
     if livc is None:
         raise errors.field_error("livc_id", "Unknown LIVC.")
@@ -108,7 +113,8 @@ def register_case(s: Session, actor: Actor, data: dict[str, Any]) -> dict[str, A
                                                 column="identity", row_id=subject.id)
     s.add(subject)
     case = Case(
-        reference=_next_reference(s, livc), subject=subject, data_key_id=key_row.id,
+        reference=_next_reference(s, livc, owner), subject=subject,
+        data_key_id=key_row.id,
         livc_id=livc.id, owner_organisation_id=actor.organisation_id,
         created_by_user_id=actor.user_id, context=data["context"], phase=data.get("phase"),
         municipality_nis=data.get("municipality_nis") or livc.municipality_nis[0],

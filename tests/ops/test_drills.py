@@ -159,20 +159,22 @@ def test_first_case_references_of_a_year_do_not_collide(app):
     one INSERT ... ON CONFLICT DO UPDATE ... RETURNING).
     Deterministic: A has inserted the row (uncommitted) when B looks for it."""
     from referral.cases.services import _next_reference
-    from referral.organisations.models import Livc
+    from referral.organisations.models import Livc, Organisation
 
     maker = app.extensions["referral.db"].sessionmaker
     with maker() as s:
         livc = Livc(name="LIVC Race")
-        s.add(livc)
+        owner = Organisation(name="CAW Race", kind="caw")
+        s.add_all([livc, owner])
         s.commit()
-        livc_id = livc.id
+        livc_id, owner_id = livc.id, owner.id
     first, second = maker(), maker()
     outcome: dict[str, Any] = {}
 
     def register_second() -> None:
         try:
-            outcome["reference"] = _next_reference(second, second.get(Livc, livc_id))
+            outcome["reference"] = _next_reference(second, second.get(Livc, livc_id),
+                                                   owner_id)
             second.flush()
             second.commit()
         except Exception as exc:
@@ -180,7 +182,7 @@ def test_first_case_references_of_a_year_do_not_collide(app):
             outcome["error"] = exc
 
     try:
-        reference = _next_reference(first, first.get(Livc, livc_id))
+        reference = _next_reference(first, first.get(Livc, livc_id), owner_id)
         first.flush()  # the counter row exists, not yet committed
         thread = threading.Thread(target=register_second)
         thread.start()
@@ -191,5 +193,6 @@ def test_first_case_references_of_a_year_do_not_collide(app):
         first.close()
         second.close()
     assert "error" not in outcome, outcome.get("error")
+    year, tag = reference.split("-")[1], owner_id.hex[:6].upper()
     assert sorted([reference, outcome["reference"]]) == [
-        f"RACE-{reference.split('-')[1]}-0001", f"RACE-{reference.split('-')[1]}-0002"]
+        f"RACE-{year}-{tag}-0001", f"RACE-{year}-{tag}-0002"]
