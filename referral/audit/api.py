@@ -36,7 +36,7 @@ from referral.audit.schemas import (
 from referral.audit.verify import verify_chain
 from referral.core import clock, db, errors
 from referral.core.actor import current_actor
-from referral.core.ledger import chain
+from referral.core.authz import record_read
 from referral.web.api import api_blueprint, expected_version, page_of, route
 
 bp = api_blueprint("audit")
@@ -49,8 +49,8 @@ def list_events(query: dict[str, Any]) -> Any:
     s = db.session()
     items, total, exact = search.search_events(s, query, query["page"], query["per_page"],
                                                current_app.config["LIST_COUNT_LIMIT"])
-    chain.record(s, current_actor(), "audit:search", object_type="audit_events",
-                 purpose=search.describe("search", query))
+    record_read(s, current_actor(), "audit:search", object_type="audit_events",
+                purpose=search.describe("search", query))
     return {**page_of(items, total, query["page"], query["per_page"]), "total_exact": exact}
 
 
@@ -61,8 +61,8 @@ def list_events(query: dict[str, Any]) -> Any:
 def export_events(query: dict[str, Any]) -> Any:
     s = db.session()
     body, rows, truncated = search.export_csv(s, query)
-    chain.record(s, current_actor(), "audit:search", object_type="audit_events",
-                 purpose=search.describe("csv export", query))
+    record_read(s, current_actor(), "audit:search", object_type="audit_events",
+                purpose=search.describe("csv export", query))
     stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
@@ -82,8 +82,8 @@ def verify(query: dict[str, Any]) -> Any:
     except ValueError as exc:
         raise errors.ValidationFailed({"from_seq": [str(exc)]}) from None
     outcome = "ok" if result.ok else f"failed at seq {result.first_bad_seq}: {result.reason}"
-    chain.record(s, current_actor(), "audit:verify", object_type="audit_chain",
-                 purpose=f"verify from seq {from_seq}; {outcome}")
+    record_read(s, current_actor(), "audit:verify", object_type="audit_chain",
+                purpose=f"verify from seq {from_seq}; {outcome}")
     return result
 
 
@@ -142,6 +142,6 @@ def list_anomalies(query: dict[str, Any]) -> Any:
         raise errors.ValidationFailed({"since": [str(exc)]}) from None
     result = anomalies.compute(s, since, until,
                                anomalies.Thresholds.from_config(current_app.config))
-    chain.record(s, current_actor(), "audit:anomalies", object_type="audit_events",
-                 purpose=anomalies.describe(since, until), rule="auditor_only")
+    record_read(s, current_actor(), "audit:anomalies", object_type="audit_events",
+                purpose=anomalies.describe(since, until))
     return result

@@ -34,8 +34,7 @@ from referral.audit.schemas import AnomalyQuery, AuditFilterQuery, BreakGlassQue
 from referral.audit.verify import verify_chain
 from referral.core import clock, db, errors
 from referral.core.actor import current_actor
-from referral.core.authz import authorize
-from referral.core.ledger import chain
+from referral.core.authz import authorize, record_read
 from referral.core.transaction import run_in_transaction
 from referral.organisations.models import Organisation
 from referral.web.pages import page, page_count, page_links, page_number
@@ -78,8 +77,8 @@ def _events_page(filters: dict[str, Any], kind: str) -> dict[str, Any]:
         s = db.session()
         items, total, exact = search.search_events(s, filters, page_no, PER_PAGE,
                                                    current_app.config["LIST_COUNT_LIMIT"])
-        chain.record(s, current_actor(), "audit:search", object_type="audit_events",
-                     purpose=search.describe(f"page {kind}", filters))
+        record_read(s, current_actor(), "audit:search", object_type="audit_events",
+                    purpose=search.describe(f"page {kind}", filters))
         return {"items": items, "total": total, "total_exact": exact, "page": page_no,
                 "per_page": PER_PAGE,
                 "pages": page_count(total, PER_PAGE)}
@@ -114,8 +113,8 @@ def status() -> Any:
             from_seq = 1
             result = verify_chain(s, 1, public_keys=keys)
         outcome = "ok" if result.ok else f"failed at seq {result.first_bad_seq}: {result.reason}"
-        chain.record(s, current_actor(), "audit:verify", object_type="audit_chain",
-                     purpose=f"page: verify from seq {from_seq}; {outcome}")
+        record_read(s, current_actor(), "audit:verify", object_type="audit_chain",
+                    purpose=f"page: verify from seq {from_seq}; {outcome}")
         awaiting = review.list_uses(s, {"reviewed": False, "page": 1, "per_page": 1})["total"]
         return {"result": result, "from_seq": from_seq, "checkpoint": cp,
                 "key_known": cp is not None and cp.public_key_id in keys,
@@ -237,10 +236,9 @@ def anomaly_flags() -> Any:
             def load() -> dict[str, Any]:
                 s = db.session()
                 found = anomalies.compute(s, since, until, thresholds)
-                chain.record(s, current_actor(), "audit:anomalies",
-                             object_type="audit_events",
-                             purpose=f"page: {anomalies.describe(since, until)}",
-                             rule="auditor_only")
+                record_read(s, current_actor(), "audit:anomalies",
+                            object_type="audit_events",
+                            purpose=f"page: {anomalies.describe(since, until)}")
                 return found
 
             result = run_in_transaction(load)

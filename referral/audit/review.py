@@ -20,6 +20,7 @@ from policies.actor import Actor
 from referral.audit.models import BreakGlassReview
 from referral.cases.models import BreakGlass
 from referral.core import clock, errors
+from referral.core.authz import record_read
 from referral.core.ledger import chain
 
 
@@ -55,8 +56,8 @@ def list_uses(s: Session, query: Mapping[str, Any]) -> dict[str, Any]:
 def record_listing(s: Session, actor: Actor, query: Mapping[str, Any], kind: str) -> None:
     reviewed = query.get("reviewed")
     which = "all" if reviewed is None else ("reviewed" if reviewed else "awaiting review")
-    chain.record(s, actor, "audit:break_glass_list", object_type="break_glass",
-                 purpose=f"{kind}; {which}", rule="auditor_only")
+    record_read(s, actor, "audit:break_glass_list", object_type="break_glass",
+                purpose=f"{kind}; {which}")
 
 
 def review(s: Session, actor: Actor, grant_id: uuid.UUID, comment: str,

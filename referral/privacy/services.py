@@ -20,6 +20,7 @@ from referral.accounts.models import RoleAssignment, User
 from referral.cases.models import Case, CaseMatch, Subject
 from referral.cases.referrals.models import Referral
 from referral.core import errors
+from referral.core.authz import record_read
 from referral.core.ledger import chain
 from referral.core.ledger.models import AuditEvent
 from referral.identity.errors import InvalidIdentity
@@ -75,7 +76,7 @@ def list_matches(s: Session, actor: Actor) -> list[dict[str, Any]]:
                                               "name": org.name if org else None},
                        "contact_reference_person": contact.display_name if contact else None,
                        "same_livc": True, "detected_at": match.detected_at})
-    chain.record(s, actor, "match:list", purpose=f"{len(result)} matches")
+    record_read(s, actor, "match:list", purpose=f"{len(result)} matches")
     return result
 
 
@@ -110,7 +111,7 @@ def access_report(s: Session, actor: Actor, national_number: str) -> dict[str, A
             accesses.append({"at": ev.at, "case_id": ev.case_id, "actor": name,
                              "organisation": org, "action": ev.action, "outcome": ev.outcome,
                              "rule": ev.rule})
-    chain.record(s, actor, "dsar:generate", object_type="subject", object_id=code,
-                 purpose=f"{len(cases)} cases, {len(accesses)} accesses")
+    record_read(s, actor, "dsar:generate", object_type="subject", object_id=code,
+                purpose=f"{len(cases)} cases, {len(accesses)} accesses")
     return {"pseudonym": code, "cases": report_cases, "accesses": accesses,
             "truncated": len(accesses) >= REPORT_ACCESS_LIMIT}
