@@ -273,11 +273,15 @@ def decide_referral(actor: Actor, action: str, facts: ReferralFacts) -> Decision
     return _d(DENY, "no_rule", f"No rule grants {action}.")
 
 
-def reads_free_text(actor: Actor, written_by: uuid.UUID | None, *, for_livc: bool = False
-                    ) -> bool:
+def reads_free_text(actor: Actor, written_by: uuid.UUID | None, *, for_livc: bool = False,
+                    written_by_livc: uuid.UUID | None = None) -> bool:
     """Free-text reasons (a transition's reason, a referral's decline or end reason, an
     outcome) are content: the organisation that wrote one reads it; others see that the act
     happened, when and by which organisation.  Text the system wrote (``written_by`` None)
     and text written for the LIVC (a meeting's decision entry) are read by whoever reads the
-    record."""
+    record.  Text a LIVC wrote (withdrawing its referral) is read by its chair and
+    coordinator."""
+    if written_by_livc is not None:
+        return any(actor.has_role(role, written_by_livc)
+                   for role in ("livc_chair", "livc_coordinator"))
     return written_by is None or for_livc or actor.organisation_id == written_by

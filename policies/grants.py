@@ -29,7 +29,8 @@ from policies.vocabulary import ACCESS_ROLES, CASE_ROLES
 @dataclass(frozen=True)
 class GrantFacts:
     organisation_id: uuid.UUID  # the user's organisation
-    # Whether that organisation has an active access manager other than the user concerned.
+    # Whether that organisation has (or had: deactivated accounts count) an access manager
+    # other than the user concerned.
     has_access_manager: bool
 
 

@@ -101,6 +101,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     application = create_app({"DATABASE_URL": database_url, "ENV": "development",
                               "TESTING": True, "RATE_LIMIT_LOGIN": "1000 per minute",
                               "RATE_LIMIT_REGISTRATIONS": "1000 per minute",
+                              "RATE_LIMIT_FEEDBACK": "1000 per minute",
                               # Signed by the tests that count on them (tests/audit).
                               "AUDIT_CHECKPOINT_INTERVAL": 0,
                               "SESSION_MAX_CONCURRENT": 100, **TEST_SECRETS})

@@ -181,8 +181,10 @@ def list_users(s: Session, actor: Actor, page: int, per_page: int,
 
 def _grant_facts(s: Session, organisation_id: uuid.UUID, user_id: uuid.UUID | None
                  ) -> GrantFacts:
+    # Any access manager account counts, active or not: otherwise the administrator could
+    # deactivate the organisation's access manager and appoint one of its own.
     other = s.scalar(select(RoleAssignment.id).join(User, User.id == RoleAssignment.user_id)
-                     .where(User.organisation_id == organisation_id, User.active.is_(True),
+                     .where(User.organisation_id == organisation_id,
                             RoleAssignment.role == "access_manager",
                             User.id != (user_id or uuid.UUID(int=0))).limit(1))
     return GrantFacts(organisation_id=organisation_id, has_access_manager=other is not None)
@@ -204,7 +206,7 @@ def _announce_case_roles(s: Session, organisation_id: uuid.UUID,
                          before: set[tuple[str, uuid.UUID | None]],
                          after: set[tuple[str, uuid.UUID | None]]) -> None:
     """Every grant of a case role is told to the organisation's reference persons."""
-    granted = sorted(role for role, _ in after - before if role in CASE_ROLES)
+    granted = sorted(role for role, _ in after - before if role in CASE_ROLES + ACCESS_ROLES)
     for role in granted:
         notify_organisation(s, organisation_id, "case_role_granted",
                             f"A user of your organisation was given the {role.replace('_', ' ')}"

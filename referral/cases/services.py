@@ -3,6 +3,7 @@ break-glass, access log and re-identification.  Every read is audited."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import timedelta
@@ -66,8 +67,15 @@ def _next_reference(s: Session, livc: Livc, organisation_id: uuid.UUID) -> str:
                                set_={"last_number": table.c.last_number + 1})
         .returning(table.c.last_number)).scalar_one()
     prefix = "".join(ch for ch in livc.name.upper().replace("LIVC", "") if ch.isalnum())[:8]
-    # The owner's tag keeps references unique across owners (each has its own numbers).
-    return f"{prefix or 'LIVC'}-{year}-{organisation_id.hex[:6].upper()}-{number:04d}"
+    return f"{prefix or 'LIVC'}-{year}-{owner_tag(organisation_id)}-{number:04d}"
+
+
+def owner_tag(organisation_id: uuid.UUID) -> str:
+    """The owner's tag in a reference: it keeps references unique across owners (each has
+    its own numbers) without telling who the owner is (a keyed hash, not the id)."""
+    key = hashlib.sha256(b"reference-tag|" + str(current_app.config["SECRET_KEY"]).encode())
+    return hashlib.blake2b(organisation_id.bytes, key=key.digest(),
+                           digest_size=4).hexdigest().upper()
 
 
 def header(case: Case, rule: str, *, matches: int | None = None,

@@ -33,6 +33,7 @@ from referral.meetings.schemas import (
     SuggestionOut,
     SuggestionQuery,
 )
+from referral.web import ratelimit
 from referral.web.api import api_blueprint, expected_version, route
 
 bp = api_blueprint("meetings")
@@ -133,8 +134,10 @@ def calendar(meeting_id: uuid.UUID) -> Any:
 
 
 @route(bp, f"{MEETING}/feedback-sheets", "POST", action="feedback:create", body=FeedbackIn,
-       response=FeedbackOut, status=201, statuses=(409,),
-       summary="Draft a feedback sheet for the police (chair; never a note's text)")
+       response=FeedbackOut, status=201, statuses=(409, 429),
+       summary="Draft a feedback sheet for the police (chair; never a note's text; "
+       "rate-limited)")
+@ratelimit.feedback_limit
 def draft_sheet(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
     return feedback.draft_sheet(db.session(), current_actor(), meeting_id, body)
 
@@ -153,8 +156,9 @@ def read_sheet(sheet_id: uuid.UUID) -> Any:
 
 
 @route(bp, SHEET, "PATCH", action="feedback:update", body=FeedbackPatch,
-       response=FeedbackOut, statuses=(409,),
-       summary="Redraft a sheet before it is issued (approvals start again)")
+       response=FeedbackOut, statuses=(409, 429),
+       summary="Redraft a sheet before it is issued (approvals start again; rate-limited)")
+@ratelimit.feedback_limit
 def update_sheet(sheet_id: uuid.UUID, body: dict[str, Any]) -> Any:
     return feedback.update_sheet(db.session(), current_actor(), sheet_id, body,
                                  expected_version(body))

@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     # Per user: cases registered (API and page).  Each registration answers whether the
     # person is known elsewhere: bounded, it is no oracle for guessed national numbers.
     "RATE_LIMIT_REGISTRATIONS": "20 per hour;60 per day",
+    # Per user: feedback sheets drafted and redrafted.  The secrecy check names the
+    # organisation whose note a text reproduces: bounded, it is no way to test guesses.
+    "RATE_LIMIT_FEEDBACK": "20 per hour",
 }
 _AUDIT_ONCE = parse("1 per minute")
 
@@ -101,6 +104,7 @@ mfa_limit = per_user(_config("RATE_LIMIT_MFA"), "mfa", methods=["POST"])
 token_limit = per_user(_config("RATE_LIMIT_TOKENS"), "tokens")
 registration_limit = per_user(_config("RATE_LIMIT_REGISTRATIONS"), "registrations",
                               methods=["POST"])
+feedback_limit = per_user(_config("RATE_LIMIT_FEEDBACK"), "feedback")
 # Re-identification: REIDENTIFY_PER_HOUR per user per hour (default 30).
 reidentify_limit = per_user(lambda: f"{current_app.config['REIDENTIFY_PER_HOUR']} per hour",
                             "reidentify")
@@ -152,5 +156,15 @@ def init_app(app: Flask) -> None:
         return response
 
 
-__all__ = ["init_app", "limiter", "login_limit", "mfa_limit", "per_address",
-           "per_user", "registration_limit", "reidentify_limit", "token_limit"]
+__all__ = [
+    "feedback_limit",
+    "init_app",
+    "limiter",
+    "login_limit",
+    "mfa_limit",
+    "per_address",
+    "per_user",
+    "registration_limit",
+    "reidentify_limit",
+    "token_limit",
+]

@@ -88,3 +88,28 @@ def test_a_new_account_reading_content_is_flagged(world):
     assert [(f["user_id"], f["reads"]) for f in flags] == [(fresh_id, 1)]
     assert "New accounts reading case content" in world.login("auditor1").get(
         "/audit/anomalies").get_data(as_text=True)
+
+
+def test_deactivating_the_access_manager_does_not_let_the_admin_appoint_another(world, admin):
+    """Found by a review: the admin deactivated the organisation's access manager, appointed
+    one of its own, and through it made a reference person who read every note."""
+    caw = world.org("CAW Gent").id
+    manager = world.user("anouk", "CAW Gent", ["access_manager"])
+    assert admin.patch(f"/api/v1/users/{manager.id}", json={"active": False}).status_code == 200
+    r = admin.post("/api/v1/users", json=_new_user(caw, "evil", [{"role": "access_manager"}]))
+    assert_problem(r, 403, rule="first_access_manager")
+    quiet = world.user("quiet", "CAW Gent", [])
+    r = admin.patch(f"/api/v1/users/{quiet.id}", json={"roles": [{"role": "access_manager"}]})
+    assert_problem(r, 403, rule="first_access_manager")
+    # The way back is the organisation's own access manager, reactivated.
+    assert admin.patch(f"/api/v1/users/{manager.id}", json={"active": True}).status_code == 200
+
+
+def test_appointing_an_access_manager_is_announced(world, admin):
+    world.user("cato", "CAW Gent", ["reference_person"])
+    r = admin.post("/api/v1/users", json=_new_user(world.orgs["CAW Gent"].id, "anouk",
+                                                   [{"role": "access_manager"}]))
+    assert r.status_code == 201, r.get_json()
+    kinds = [n["kind"] for n in world.login("cato").get("/api/v1/notifications").get_json()[
+        "items"]]
+    assert "case_role_granted" in kinds

@@ -22,5 +22,9 @@ def test_references_are_numbered_per_owner(world):
     second = _register(world, "owner_rp", "E")
     assert first.endswith("-0001")
     assert second.endswith("-0002")  # not -0005: nothing about the others' cases
-    tag = world.orgs["CAW Gent"].id.hex[:6].upper()
-    assert first.split("-")[2] == second.split("-")[2] == tag
+    tag = first.split("-")[2]
+    assert second.split("-")[2] == tag
+    # The tag tells nobody who the owner is: it is not the organisation's id.
+    assert tag.lower() not in world.orgs["CAW Gent"].id.hex
+    other = _register(world, "member_rp", "F").split("-")[2]
+    assert other != tag

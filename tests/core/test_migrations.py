@@ -47,3 +47,22 @@ def test_sqlite_runs_in_wal_with_foreign_keys(app):
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_migrations_rebuild_tables_that_others_reference_with_data_in_them(world, app):
+    """SQLite rebuilds a table to alter it; a referenced table with rows must survive that
+    (found by a review: 0007 failed on a database holding referrals and their pathways)."""
+    from referral.core import migrate
+    from tests.factories import build
+
+    case = build(world)
+    owner, partner = world.login("owner_rp"), world.login("accepted_rp")
+    referral_id = partner.get("/api/v1/referrals?direction=incoming").get_json()["items"][0]["id"]
+    assert partner.post(f"/api/v1/referrals/{referral_id}/transitions",
+                        json={"trigger": "start"}).status_code == 200  # a partner pathway
+    url = app.config["DATABASE_URL"]
+    app.extensions["referral.db"].dispose()
+    migrate.downgrade(url, "0006")
+    migrate.upgrade(url)
+    assert owner.get(f"/api/v1/referrals/{referral_id}/pathway").status_code == 200
+    assert owner.get(f"/api/v1/cases/{case.id}").status_code == 200

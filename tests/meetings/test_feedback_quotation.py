@@ -68,3 +68,36 @@ def test_a_paraphrase_goes_through(world):
     r = chair.post(f"/api/v1/meetings/{meeting['id']}/feedback-sheets",
                    json={"case_id": str(case.id), "text": PARAPHRASE})
     assert r.status_code == 201, r.get_json()
+
+
+REVIEW_DISGUISES = {
+    "24-character pieces joined by q": " q ".join(NOTE[i:i + 24]
+                                                for i in range(0, len(NOTE), 24)),
+    "20-character pieces joined by filler": " and so on ".join(
+        NOTE[i:i + 20] for i in range(0, len(NOTE), 20)),
+    "a filler after every word": " ".join(w + " x" for w in NOTE.split()),
+    "characters reversed": NOTE[::-1],
+    "words reversed": " ".join(reversed(NOTE.split())),
+    "rot13": NOTE.translate(str.maketrans(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM")),
+}
+
+
+@pytest.mark.parametrize("disguise", sorted(REVIEW_DISGUISES))
+def test_what_a_review_got_through_is_refused(world, disguise):
+    case, chair, meeting = in_session(world, state="guidance")
+    note(world.login("owner_rp"), case.id, NOTE)
+    r = chair.post(f"/api/v1/meetings/{meeting['id']}/feedback-sheets",
+                   json={"case_id": str(case.id), "text": REVIEW_DISGUISES[disguise]})
+    assert_problem(r, 422, rule="feedback_no_secret")
+
+
+def test_drafting_is_rate_limited_so_the_check_is_no_oracle(world):
+    case, chair, meeting = in_session(world, state="guidance")
+    note(world.login("owner_rp"), case.id, NOTE)
+    world.app.config["RATE_LIMIT_FEEDBACK"] = "3 per hour"
+    url = f"/api/v1/meetings/{meeting['id']}/feedback-sheets"
+    answers = [chair.post(url, json={"case_id": str(case.id), "text": f"Guess {i}: {NOTE}"})
+               .status_code for i in range(4)]
+    assert answers == [422, 422, 422, 429]

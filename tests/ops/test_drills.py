@@ -158,7 +158,7 @@ def test_first_case_references_of_a_year_do_not_collide(app):
     (409 "This conflicts with data that already exists") instead of taking number 2 (fixed:
     one INSERT ... ON CONFLICT DO UPDATE ... RETURNING).
     Deterministic: A has inserted the row (uncommitted) when B looks for it."""
-    from referral.cases.services import _next_reference
+    from referral.cases.services import _next_reference, owner_tag
     from referral.organisations.models import Livc, Organisation
 
     maker = app.extensions["referral.db"].sessionmaker
@@ -173,8 +173,9 @@ def test_first_case_references_of_a_year_do_not_collide(app):
 
     def register_second() -> None:
         try:
-            outcome["reference"] = _next_reference(second, second.get(Livc, livc_id),
-                                                   owner_id)
+            with app.app_context():  # the owner's tag is keyed with the app's secret
+                outcome["reference"] = _next_reference(second, second.get(Livc, livc_id),
+                                                       owner_id)
             second.flush()
             second.commit()
         except Exception as exc:
@@ -182,7 +183,8 @@ def test_first_case_references_of_a_year_do_not_collide(app):
             outcome["error"] = exc
 
     try:
-        reference = _next_reference(first, first.get(Livc, livc_id), owner_id)
+        with app.app_context():
+            reference = _next_reference(first, first.get(Livc, livc_id), owner_id)
         first.flush()  # the counter row exists, not yet committed
         thread = threading.Thread(target=register_second)
         thread.start()
@@ -193,6 +195,8 @@ def test_first_case_references_of_a_year_do_not_collide(app):
         first.close()
         second.close()
     assert "error" not in outcome, outcome.get("error")
-    year, tag = reference.split("-")[1], owner_id.hex[:6].upper()
+    with app.app_context():
+        tag = owner_tag(owner_id)
+    year = reference.split("-")[1]
     assert sorted([reference, outcome["reference"]]) == [
         f"RACE-{year}-{tag}-0001", f"RACE-{year}-{tag}-0002"]

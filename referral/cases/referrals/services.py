@@ -38,7 +38,7 @@ def _text_writer(r: Referral) -> uuid.UUID | None:
     """Who wrote a referral's reason and outcome: the sender withdraws, the scheduled job
     expires, the recipient declines, ends and completes."""
     if r.state == "withdrawn":
-        return r.from_organisation_id
+        return r.from_organisation_id  # None for a LIVC's referral: see render()
     if r.state == "expired":
         return None
     return r.to_organisation_id
@@ -50,7 +50,8 @@ def render(s: Session, r: Referral, actor: Actor) -> dict[str, Any]:
         "to_organisation_id",
         "to_user_id", "kind", "sphere_of_life", "purpose", "legal_basis", "state", "version",
         "reason", "outcome", "offered_at", "expires_at", "decided_at")}
-    if not reads_free_text(actor, _text_writer(r)):
+    livc_wrote = r.from_livc_id if r.state == "withdrawn" else None
+    if not reads_free_text(actor, _text_writer(r), written_by_livc=livc_wrote):
         data["reason_withheld"] = bool(r.reason or r.outcome)
         data["reason"] = data["outcome"] = None
     data["partner_pathway"] = s.scalar(select(PartnerPathway).where(

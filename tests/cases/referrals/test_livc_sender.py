@@ -45,3 +45,22 @@ def test_the_chair_withdraws_for_the_livc(world):
     r = chair.post(f"/api/v1/referrals/{referral_id}/transitions", json={"trigger": "withdraw"})
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["state"] == "withdrawn"
+
+
+def test_the_livcs_withdrawal_reason_stays_with_the_livc(world):
+    """Found by a review: a LIVC referral's withdrawal reason was shown to the recipient and
+    the owner as if the system had written it."""
+    case, chair, meeting = in_session(world, state="guidance")
+    r = chair.post(f"/api/v1/meetings/{meeting['id']}/decisions", json={
+        "case_id": str(case.id), "decision": "refer", "text": "Refer.",
+        "referrals": [{"to_organisation_id": org_id(world, "CGG Gent"), "kind": "service",
+                       "sphere_of_life": "trauma", "purpose": "counselling"}]})
+    [referral_id] = r.get_json()["referral_ids"]
+    secret = "Withdrawn: the family is under investigation"
+    assert chair.post(f"/api/v1/referrals/{referral_id}/transitions",
+                      json={"trigger": "withdraw", "reason": secret}).status_code == 200
+    assert world.login("coordinator").get(f"/api/v1/referrals/{referral_id}").get_json()[
+        "reason"] == secret
+    for name in ("member_rp", "owner_rp"):
+        body = world.login(name).get(f"/api/v1/referrals/{referral_id}").get_json()
+        assert (body["reason"], body["reason_withheld"]) == (None, True), name
