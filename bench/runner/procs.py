@@ -40,6 +40,10 @@ def base_env() -> dict[str, str]:
         "REFERRAL_MASTER_KEYS": f"bench1:{_b64(secrets.token_bytes(32))}",
         "REFERRAL_PSEUDONYM_KEY": _b64(secrets.token_bytes(32)),
         "REFERRAL_AUDIT_SIGNING_KEY": _b64(signing),
+        # A load is many requests by a few users: the per-user limits on registrations and
+        # feedback drafts (an oracle's bounds) are not what is measured.
+        "REFERRAL_RATE_LIMIT_REGISTRATIONS": "1000000 per minute",
+        "REFERRAL_RATE_LIMIT_FEEDBACK": "1000000 per minute",
         # This run's signing key, this run's published checkpoints.
         "REFERRAL_CHECKPOINT_DIR": tempfile.mkdtemp(prefix="livc-bench-checkpoints-"),
         "PYTHONUNBUFFERED": "1",

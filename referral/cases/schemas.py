@@ -75,6 +75,8 @@ class CaseOut(OutputSchema):
     access_rule = fields.String()
     matches = fields.Integer()
     purpose = fields.String(metadata={"description": "reduced header: the referral's purpose"})
+    # Free-text fields kept by the organisation that wrote them (policies/README.md).
+    withheld_fields = fields.List(fields.String())
 
 
 class CaseQuery(PageQuery):

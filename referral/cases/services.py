@@ -46,6 +46,10 @@ REDUCED_FIELDS = ("id", "reference", "pseudonym", "age_band", "municipality_nis"
                   "livc_id")
 
 
+# Free text of the case header, written by the owner or the coordinator (who manage the
+# case): read by them only.
+CASE_FREE_TEXT = ("informing_ground", "outcome")
+WRITERS_OF_CASE_TEXT = frozenset({"owner_organisation", "case_coordinator"})
 # What the LIVC's chair and coordinator see to prepare agendas, before acknowledging secrecy
 # for a meeting with the case on its agenda: no reasons, no informing ground, no notes.
 PREPARATION_FIELDS = ("id", "reference", "pseudonym", "age_band", "state", "livc_id",
@@ -88,6 +92,12 @@ def header(case: Case, rule: str, *, matches: int | None = None,
         "opened_at", "closed_at", "outcome", "retention_until")}
     data["pseudonym"] = case.subject.pseudonym
     data["access"], data["access_rule"] = "full", rule
+    if rule not in WRITERS_OF_CASE_TEXT:
+        # The informing ground and the closing outcome are the managing organisation's own
+        # text (policies.cases.reads_free_text): others see that there is one.
+        withheld = [f for f in CASE_FREE_TEXT if data[f]]
+        data.update(dict.fromkeys(CASE_FREE_TEXT))
+        data["withheld_fields"] = withheld
     if rule == "offered_referral_reduced":
         data = {k: data[k] for k in REDUCED_FIELDS}
         data["access"], data["access_rule"], data["purpose"] = "reduced", rule, purpose

@@ -55,3 +55,17 @@ def test_a_livc_decision_entry_is_read_by_the_case_team(world):
     assert r.status_code == 201, r.get_json()
     entry = world.login("owner_rp").get(f"/api/v1/cases/{case.id}/history").get_json()[-1]
     assert entry["reason"].startswith("LIVC decision start_programme")
+
+
+def test_the_informing_ground_and_the_outcome_stay_with_the_managing_organisation(world):
+    case = build(world, state="guidance")
+    owner = world.login("owner_rp")
+    ground = "GDPR art. 14(5)(b): informing the family would put the guidance at risk"
+    assert owner.patch(f"/api/v1/cases/{case.id}", json={
+        "informing_status": "not_informed", "informing_ground": ground}).status_code == 200
+    assert owner.get(f"/api/v1/cases/{case.id}").get_json()["informing_ground"] == ground
+    partner = world.login("accepted_rp").get(f"/api/v1/cases/{case.id}").get_json()
+    assert (partner["informing_status"], partner["informing_ground"]) == ("not_informed", None)
+    assert partner["withheld_fields"] == ["informing_ground"]
+    page = world.login("accepted_rp").get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "GDPR art. 14(5)(b)" not in page

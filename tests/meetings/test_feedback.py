@@ -25,11 +25,15 @@ def test_quotations_are_compared_on_a_skeleton():
     assert first_reproduced("Le garçon fréquente un centre.", [(note_text, "CAW")]) is None
     assert first_reproduced(quoted, []) is None
     # The run rule on its own: 39 skeleton characters in common are not a quotation; 40 are.
-    sheet, body = skeleton("a" + note_text[10:55] + "b"), skeleton(note_text)
+    body = skeleton(note_text)
     run = body[10:49]
     assert not overlaps(skeleton("a") + run + "b", body, coverage=1.01)
     assert overlaps(skeleton("a") + body[10:50] + "b", body, coverage=1.01)
-    assert overlaps(sheet, body)
+    # The coverage rule on its own: 20-character pieces with filler between them (no run of
+    # 40) cover the note; one shared phrase does not.
+    pieces = "q".join(body[i:i + 20] for i in range(0, len(body), 20))
+    assert overlaps(pieces, body)
+    assert not overlaps(skeleton("le centre de jeunesse du quartier"), body)
 
 
 def test_a_sheet_quoting_any_note_is_refused(world, dbs):
