@@ -127,11 +127,6 @@ def reduced_header_relation(actor: Actor, case: CaseFacts) -> str | None:
     return None
 
 
-def has_any_relation(actor: Actor, case: CaseFacts) -> bool:
-    return (full_header_relation(actor, case) is not None
-            or reduced_header_relation(actor, case) is not None)
-
-
 def _no_relation() -> Decision:
     return _d(DENY, "no_relation", "No relation to this case.")
 

@@ -204,22 +204,24 @@ PROBE_PERIOD = timedelta(hours=24)
 
 def match_probes(s: Session, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """Per user, cases registered with a match and closed "no concern" within a day."""
-    matched = dict(s.execute(
-        select(AuditEvent.case_id, func.min(AuditEvent.at))
-        .where(*_in_window(since - PROBE_PERIOD, until), AuditEvent.action == "case:match")
-        .group_by(AuditEvent.case_id)).all())
-    if not matched:
-        return []
+    # The first match of each case, joined in SQL: no list of matched cases leaves the
+    # database (a year of registrations would be a long IN list).
+    matched = (select(AuditEvent.case_id.label("case_id"),
+                      func.min(AuditEvent.at).label("matched_at"))
+               .where(*_in_window(since - PROBE_PERIOD, until),
+                      AuditEvent.action == "case:match")
+               .group_by(AuditEvent.case_id).subquery())
     closed = s.execute(
-        select(AuditEvent.actor_user_id, AuditEvent.actor_organisation_id, AuditEvent.case_id,
-               AuditEvent.at)
+        select(AuditEvent.actor_user_id, AuditEvent.actor_organisation_id, AuditEvent.at,
+               matched.c.matched_at)
+        .join(matched, matched.c.case_id == AuditEvent.case_id)
         .where(*_in_window(since, until), AuditEvent.action == "case:transition",
-               AuditEvent.purpose.like("close_no_concern:%"),
-               AuditEvent.case_id.in_(list(matched)))
+               AuditEvent.purpose.like("close_no_concern:%"))
         .order_by(AuditEvent.seq)).all()
+    # The 24-hour comparison in Python: date arithmetic differs between the databases.
     found: dict[Any, dict[str, Any]] = {}
-    for user_id, org_id, case_id, at in closed:
-        if at - matched[case_id] > PROBE_PERIOD:
+    for user_id, org_id, at, matched_at in closed:
+        if at - matched_at > PROBE_PERIOD:
             continue
         entry = found.setdefault(user_id, {"user_id": user_id, "organisation_id": org_id,
                                            "cases": 0, "last_at": at})
@@ -238,12 +240,13 @@ def new_accounts_reading_content(s: Session, since: datetime, until: datetime
     created = (select(User.id, User.created_at).where(User.created_at < until,
                                                       User.created_at >= since - NEW_ACCOUNT_PERIOD)
                .subquery())
-    reads = [(e.actor_user_id, e.actor_organisation_id, e.at, c) for e, c in s.execute(
-        select(AuditEvent, created.c.created_at)
+    reads = s.execute(
+        select(AuditEvent.actor_user_id, AuditEvent.actor_organisation_id, AuditEvent.at,
+               created.c.created_at)
         .join(created, created.c.id == AuditEvent.actor_user_id)
         .where(*_in_window(since, until), AuditEvent.outcome == "allowed",
                AuditEvent.action.in_(CONTENT_READS))
-        .order_by(AuditEvent.seq))]
+        .order_by(AuditEvent.seq)).all()
     # The 24-hour comparison in Python: date arithmetic differs between the databases.
     found: dict[Any, dict[str, Any]] = {}
     for user_id, org_id, at, made in reads:

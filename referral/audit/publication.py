@@ -72,7 +72,6 @@ class Published:
     at: datetime
     signature: bytes
     public_key_id: str
-    path: str
 
 
 def read_published(source: Path) -> list[Published]:
@@ -87,7 +86,7 @@ def read_published(source: Path) -> list[Published]:
                 at=datetime.strptime(data["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
                     tzinfo=clock.now().tzinfo),
                 signature=base64.b64decode(data["signature"]),
-                public_key_id=str(data["public_key_id"]), path=path.name))
+                public_key_id=str(data["public_key_id"])))
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("unreadable published checkpoint %s", path.name)
     return found

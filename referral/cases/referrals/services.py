@@ -34,14 +34,15 @@ from referral.pathways.models import engine_set_state
 ANSWER_WITHIN_WORKING_DAYS = 5
 
 
-def _text_writer(r: Referral) -> uuid.UUID | None:
-    """Who wrote a referral's reason and outcome: the sender withdraws, the scheduled job
-    expires, the recipient declines, ends and completes."""
+def _text_writer(r: Referral) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """Who wrote a referral's reason and outcome, as (organisation, LIVC): the sender
+    withdraws (an organisation, or the LIVC of a decision's referral), the scheduled job
+    expires (nobody), the recipient declines, ends and completes."""
     if r.state == "withdrawn":
-        return r.from_organisation_id  # None for a LIVC's referral: see render()
+        return r.from_organisation_id, r.from_livc_id
     if r.state == "expired":
-        return None
-    return r.to_organisation_id
+        return None, None
+    return r.to_organisation_id, None
 
 
 def render(s: Session, r: Referral, actor: Actor) -> dict[str, Any]:
@@ -50,8 +51,8 @@ def render(s: Session, r: Referral, actor: Actor) -> dict[str, Any]:
         "to_organisation_id",
         "to_user_id", "kind", "sphere_of_life", "purpose", "legal_basis", "state", "version",
         "reason", "outcome", "offered_at", "expires_at", "decided_at")}
-    livc_wrote = r.from_livc_id if r.state == "withdrawn" else None
-    if not reads_free_text(actor, _text_writer(r), written_by_livc=livc_wrote):
+    organisation, livc = _text_writer(r)
+    if not reads_free_text(actor, organisation, written_by_livc=livc):
         data["reason_withheld"] = bool(r.reason or r.outcome)
         data["reason"] = data["outcome"] = None
     data["partner_pathway"] = s.scalar(select(PartnerPathway).where(
