@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck imports pytest fuzz bench drills install demo clean
+.PHONY: run test lint typecheck imports pytest fuzz bench drills install demo clean translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ run: $(STAMP)
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 test: lint typecheck imports pytest
+
+# Extract the pages' strings, update the Dutch catalogue and compile it (commit both files);
+# MERGE=path/to/fragment.po fills empty Dutch entries from another catalogue.
+translations: $(STAMP)
+	$(BIN)/python scripts/translations.py $(if $(MERGE),$(foreach f,$(MERGE),--merge $(f)))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

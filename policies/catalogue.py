@@ -164,7 +164,7 @@ RESOURCE_ACTIONS: dict[str, str] = {
 
 # Routes open to anonymous users: the explicit public allow-list.
 PUBLIC_ACTIONS = ("auth:login", "auth:csrf", "public:health", "public:openapi", "public:static",
-                  "public:login_page")
+                  "public:login_page", "public:language")
 
 
 def rule(rule_id: str) -> Rule:

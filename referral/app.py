@@ -38,7 +38,8 @@ from referral.notifications import delivery
 from referral.ops import cli
 from referral.organisations import api as organisations_api
 from referral.privacy import api as privacy_api
-from referral.web import health, openapi, ratelimit
+from referral.web import health, i18n, labels, navigation, openapi, problems, ratelimit
+from referral.web.pages import same_site_path
 
 log = logging.getLogger("referral")
 
@@ -77,6 +78,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     delivery.init_app(app)  # registers e-mail delivery after each commit
     publication.init_app(app)  # signs and publishes a checkpoint now and then, after commits
     ratelimit.init_app(app)
+    i18n.init_app(app)  # Dutch and English, Europe/Brussels
+    labels.init_app(app)
+    navigation.init_app(app)
     _register_error_handlers(app)
     _register_blueprints(app)
     cli.register(app)
@@ -146,9 +150,20 @@ def problem_response(problem: errors.Problem) -> Response:
     return response
 
 
-def _html_error(status: int, title: str, detail: str) -> Response:
-    html = render_template("error.html", status=status, title=title, detail=detail)
-    return Response(html, status=status, mimetype="text/html")
+def _html_error(problem: errors.Problem) -> Response:
+    # A page in the user's language: the rule or guard in plain words, never a stack trace.
+    html = render_template("error.html", status=problem.status, title=problems.title(
+        problem.status), detail=problems.describe(problem), rule=getattr(problem, "rule", None),
+        retry_after=problem.headers.get("Retry-After"), back=_reload_target())
+    response = Response(html, status=problem.status, mimetype="text/html")
+    response.headers.update(problem.headers)
+    return response
+
+
+def _reload_target() -> str | None:
+    if request.method == "GET":
+        return request.full_path
+    return same_site_path(request.form.get("next", "")) if request.form else None
 
 
 _HTTP_TO_PROBLEM: dict[int, type[errors.Problem]] = {
@@ -162,7 +177,7 @@ def _register_error_handlers(app: Flask) -> None:
     def _problem(exc: errors.Problem) -> Response:
         if _wants_problem():
             return problem_response(exc)
-        return _html_error(exc.status, exc.title, exc.detail)
+        return _html_error(exc)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response:

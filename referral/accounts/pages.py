@@ -19,8 +19,8 @@ from referral.accounts.models import User
 from referral.core import db, errors
 from referral.core.actor import current_actor
 from referral.core.transaction import run_in_transaction
-from referral.web import ratelimit
-from referral.web.pages import page
+from referral.web import i18n, ratelimit
+from referral.web.pages import page, same_site_path
 
 bp = Blueprint("auth", __name__)
 
@@ -174,3 +174,23 @@ def logout_page() -> Any:
     response = redirect(url_for("auth.login_page"))
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response
+
+
+@bp.route("/language", methods=["POST"])
+@page("public:language")
+def choose_language() -> Response:
+    """Switch the pages' language: a cookie before login, the account's setting after."""
+    choice = request.form.get("language", "")
+    target = same_site_path(request.form.get("next", "")) or url_for("home.home")
+    response = redirect(target, code=303)
+    if choice not in i18n.LANGUAGES:
+        return response  # type: ignore[return-value]
+    response.set_cookie(i18n.COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True, secure=request.is_secure)
+    if current_user.is_authenticated:
+        s = db.session()
+        user = s.get(User, current_user.user.id)
+        if user is not None and user.locale != choice:
+            user.locale = choice
+            s.commit()
+    return response  # type: ignore[return-value]

@@ -6,7 +6,8 @@ import policies
 from policies.catalogue import ACTOR_LEVEL, PUBLIC_ACTIONS
 
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "openapi.openapi_json",
-                    "auth.login_page", "api_accounts.login", "api_accounts.csrf_token"}
+                    "auth.login_page", "auth.choose_language", "api_accounts.login",
+                    "api_accounts.csrf_token"}
 
 
 def test_every_route_declares_a_policy_action(app):

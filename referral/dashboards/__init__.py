@@ -1,0 +1,1 @@
+"""Dashboards and aggregated statistics with small-count suppression (no case content)."""

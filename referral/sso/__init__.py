@@ -1,0 +1,1 @@
+"""Single sign-on with each organisation's OpenID Connect provider."""
