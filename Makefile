@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck imports pytest fuzz bench drills install demo clean translations
+.PHONY: run test lint typecheck imports pytest fuzz bench drills install demo clean translations lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +22,12 @@ run: $(STAMP)
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 test: lint typecheck imports pytest
+
+# The lock file: the exact versions `make install` (and CI) install, as pip constraints.
+# Regenerate after changing the dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 # Extract the pages' strings, update the Dutch catalogue and compile it (commit both files);
 # MERGE=path/to/fragment.po fills empty Dutch entries from another catalogue.

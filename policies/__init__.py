@@ -14,7 +14,10 @@ from policies.cases import decide_case, decide_note, decide_referral
 from policies.catalogue import ACTOR_LEVEL, PUBLIC_ACTIONS, RESOURCE_ACTIONS, RULES, Rule
 from policies.facts import CaseFacts, NoteFacts, ReferralFacts
 from policies.meetings import MEETING_FACT_TYPES, decide_meeting_resource
+from policies.organisations import OrganisationFacts, decide_organisation
+from policies.reports import AssuranceFacts, decide_assurance
 from policies.scopes import scope
+from policies.statistics import StatisticsFacts, decide_statistics
 
 ROLE_NAMES = {"admin": "administrators"}
 
@@ -52,6 +55,12 @@ def decide(actor: Actor, action: str, resource: Any = None) -> Decision:
         return decide_referral(actor, action, resource)
     if isinstance(resource, MEETING_FACT_TYPES):
         return decide_meeting_resource(actor, action, resource)
+    if isinstance(resource, OrganisationFacts):
+        return decide_organisation(actor, action, resource)
+    if isinstance(resource, StatisticsFacts):
+        return decide_statistics(actor, action, resource)
+    if isinstance(resource, AssuranceFacts):
+        return decide_assurance(actor, action, resource)
     return _deny("no_relation", f"No rule grants {action}.")
 
 

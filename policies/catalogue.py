@@ -127,6 +127,7 @@ ACTOR_LEVEL: dict[str, tuple[tuple[str, ...], str]] = {
     "referral:list": ((), "self_service"),
     "case:legal_hold": (("dpo",), "dpo_only"),
     "dsar:generate": (("dpo",), "dpo_only"),
+    "privacy:overview": (("dpo",), "dpo_only"),
     "match:list": (("reference_person", "case_worker"), "case_role_required"),
     "audit:search": (("auditor",), "auditor_only"),
     "audit:verify": (("auditor",), "auditor_only"),
@@ -164,7 +165,9 @@ RESOURCE_ACTIONS: dict[str, str] = {
 
 # Routes open to anonymous users: the explicit public allow-list.
 PUBLIC_ACTIONS = ("auth:login", "auth:csrf", "public:health", "public:openapi", "public:static",
-                  "public:login_page", "public:language")
+                  "public:login_page", "public:language",
+                  # /metrics: no user; the scraper's token or network decides (ops.metrics)
+                  "public:metrics")
 
 
 def rule(rule_id: str) -> Rule:
@@ -228,4 +231,87 @@ ACTOR_LEVEL.update({
     "audit:break_glass_list": (("auditor",), "auditor_only"),
     "audit:break_glass_review": (("auditor",), "auditor_only"),
     "audit:anomalies": (("auditor",), "auditor_only"),
+})
+
+# Deadlines and response times (policies/organisations.py), the working-day calendar and
+# the pathway definitions.  Appended as one block.
+_RESPONSE_TIME_RULES = (
+    Rule("response_times_own_organisation", "An organisation's users read its response "
+         "times (referrals answered in time, the oldest unanswered, overdue screenings and "
+         "reviews)."),
+    Rule("response_times_livc", "The chair and coordinator of a LIVC read a member "
+         "organisation's response times over that LIVC's cases, as counts only."),
+    Rule("response_times_readers", "An organisation's response times are read by its own "
+         "users and by the chair and coordinator of a LIVC it is a member of; not by the "
+         "platform's administrators, auditors, DPOs or analysts."),
+    Rule("authenticated_reference", "Any logged-in user may read the working-day calendar "
+         "and the pathway definitions and diagrams (no case data)."),
+)
+RULES.update({r.id: r for r in _RESPONSE_TIME_RULES})
+
+ACTOR_LEVEL.update({
+    "calendar:read": ((), "authenticated_reference"),
+    "pathway:list": ((), "authenticated_reference"),
+    "pathway:diagram": ((), "authenticated_reference"),
+})
+
+RESOURCE_ACTIONS.update({
+    "organisation:response_times": "read an organisation's response times (red/amber/green)",
+})
+
+# Actions that follow through and "holds information, not shared" (policies/meetings.py,
+# referral/meetings/actions.py and withheld.py).  Appended as one block.
+RULES.update({r.id: r for r in (
+    Rule("action_status", "The reference persons and case workers of the organisation an "
+         "action was given to, and the LIVC's chair and coordinator, update its status: "
+         "done, not possible or not done (these two with the reason why), or open again."),
+    Rule("withheld_notice", "An attendee who acknowledged the secrecy duty may record that "
+         "their organisation holds relevant information on a case on the agenda that it does "
+         "not share, with a reason category and never content; the other acknowledged "
+         "attendees see only that it does. Never required."),
+)})
+
+RESOURCE_ACTIONS.update({
+    "action:update": "change a follow-up action's status (with a reason when it did not "
+                     "happen)",
+    "meeting:actions": "see the actions a meeting decided and those carried onto it for "
+                       "review",
+    "meeting:record_withheld": "record that one's organisation holds information it does "
+                               "not share",
+    "meeting:read_withheld": "see which organisations hold information they did not share",
+})
+
+# Aggregated statistics (policies/statistics.py, referral/dashboards/).  Appended as one
+# block: counts only, small counts suppressed, never a case.
+RULES.update({r.id: r for r in (
+    Rule("statistics_readers", "Aggregated statistics (counts, small counts suppressed, "
+         "never a case) are read by the LIVC chair and coordinator and by the regional "
+         "analyst."),
+    Rule("statistics_own_livc", "A LIVC's statistics are read by its own chair and "
+         "coordinator."),
+    Rule("statistics_regional", "The regional analyst reads the statistics of every LIVC, "
+         "aggregated; never case content."),
+)})
+
+ACTOR_LEVEL.update({
+    "statistics:read": (("livc_chair", "livc_coordinator", "regional_analyst"),
+                        "statistics_readers"),
+    "statistics:regional": (("regional_analyst",), "statistics_regional"),
+})
+
+RESOURCE_ACTIONS.update({
+    "statistics:livc": "read the aggregated statistics of one LIVC",
+})
+
+# The annual assurance report (policies/reports.py, referral/privacy/assurance.py).
+RULES.update({r.id: r for r in (
+    Rule("assurance_readers", "The assurance report is read by the data protection officer "
+         "and by the LIVC's own chair."),
+    Rule("assurance_dpo", "The data protection officer reads the assurance report of every "
+         "LIVC."),
+    Rule("assurance_livc_chair", "A LIVC's chair reads its assurance report."),
+)})
+
+RESOURCE_ACTIONS.update({
+    "assurance:read": "read the annual assurance report of one LIVC (counts only)",
 })

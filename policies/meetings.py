@@ -12,6 +12,12 @@ minutes): that needs an attendee who acknowledged the secrecy duty for this very
 meeting (art. 458ter §2 Sw.).  The feedback sheet is the LIVC's only output
 towards the police: the police information officer reads it once every attendee
 present approved it.
+
+An action a decision gives to an organisation is that meeting's material: the owner
+organisation, the LIVC's chair and coordinator, and the attendees who acknowledged
+secrecy for the meeting that decided it or for a later one it was carried onto for
+review see it; the owner organisation's case roles and the chair and coordinator update
+its status.  Whoever is none of these does not learn that it exists (404).
 """
 
 from __future__ import annotations
@@ -57,6 +63,9 @@ class ActionFacts:
     organisation_id: uuid.UUID
     livc_id: uuid.UUID
     done: bool = False
+    # Who acknowledged secrecy for the meeting that decided it, or for a meeting it was
+    # carried onto for review: the action is that meeting's material.
+    acknowledged_user_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
 
 
 MEETING_FACT_TYPES = (LivcFacts, MeetingFacts, FeedbackFacts, ActionFacts)
@@ -125,6 +134,25 @@ def decide_meeting(actor: Actor, action: str, m: MeetingFacts) -> Decision:
         if actor.has_role("livc_chair", m.livc_id):
             return _d(True, "feedback_chair", "The chair drafts feedback sheets.")
         return _d(False, "feedback_chair", "Only the LIVC chair drafts a feedback sheet.")
+    if action == "meeting:actions":
+        if manager:
+            return _d(True, "meeting_manager", "The chair and the coordinator track actions.")
+        if has_acknowledged(actor, m):
+            return _d(True, "secrecy_acknowledged", "Acknowledged the secrecy duty.")
+        return _d(False, "secrecy_acknowledged", "The actions under review are meeting "
+                  "material: shown only to attendees who acknowledged the secrecy duty.")
+    if action == "meeting:read_withheld":
+        if has_acknowledged(actor, m):
+            return _d(True, "secrecy_acknowledged", "Acknowledged the secrecy duty.")
+        return _d(False, "secrecy_acknowledged", "Meeting material is shown only to attendees "
+                  "who acknowledged the secrecy duty for this meeting.")
+    if action == "meeting:record_withheld":
+        if has_acknowledged(actor, m):
+            return _d(True, "withheld_notice", "An acknowledged attendee may say that their "
+                      "organisation holds information it does not share.")
+        return _d(False, "withheld_notice", "Only an attendee who acknowledged the secrecy "
+                  "duty for this meeting records that their organisation holds information "
+                  "it does not share.")
     return _d(False, "no_rule", f"No rule grants {action}.")
 
 
@@ -135,7 +163,10 @@ def decide_feedback(actor: Actor, action: str, f: FeedbackFacts) -> Decision:
     if not (is_manager(actor, m.livc_id) or is_attendee(actor, m) or police):
         return _no_relation()
     if action == "feedback:read":
-        if chair or has_acknowledged(actor, m):
+        # The police information officer reads a draft only attending: acknowledged *and*
+        # present.  Invited but absent, the draft is no more theirs than the police's.
+        police_absent = police and actor.user_id not in m.present_user_ids
+        if chair or (has_acknowledged(actor, m) and not (police_absent and f.state != "issued")):
             return _d(True, "feedback_readers", "The chair and acknowledged attendees read it.")
         if police and f.state == "issued":
             return _d(True, "feedback_readers", "Issued: the police information officer "
@@ -159,18 +190,35 @@ def decide_feedback(actor: Actor, action: str, f: FeedbackFacts) -> Decision:
     return _d(False, "no_rule", f"No rule grants {action}.")
 
 
+def _owner_organisation(actor: Actor, a: ActionFacts, roles: tuple[str, ...]) -> bool:
+    return actor.organisation_id == a.organisation_id and any(actor.has_role(r) for r in roles)
+
+
 def decide_action(actor: Actor, action: str, a: ActionFacts) -> Decision:
-    own = actor.organisation_id == a.organisation_id and any(
-        actor.has_role(r) for r in CASE_ROLES + LIVC_ROLES)
-    if not (own or is_manager(actor, a.livc_id)):
+    own = _owner_organisation(actor, a, CASE_ROLES + LIVC_ROLES)
+    manager = is_manager(actor, a.livc_id)
+    acknowledged = actor.user_id is not None and actor.user_id in a.acknowledged_user_ids
+    if not (own or manager or acknowledged):
         return _no_relation()
-    if action in {"action:read", "action:complete"}:
+    if action == "action:read":
         if own:
             return _d(True, "action_owner_organisation", "The owner organisation follows up.")
-        if action == "action:read":
+        if manager:
             return _d(True, "meeting_manager", "The chair and the coordinator track actions.")
+        return _d(True, "secrecy_acknowledged", "Meeting material of a meeting whose secrecy "
+                  "duty this attendee acknowledged.")
+    if action == "action:complete":
+        if own:
+            return _d(True, "action_owner_organisation", "The owner organisation follows up.")
         return _d(False, "action_owner_organisation", "Only the organisation the action was "
                   "given to marks it done.")
+    if action == "action:update":
+        if manager or _owner_organisation(actor, a, CASE_ROLES):
+            return _d(True, "action_status", "The owner organisation's case roles and the "
+                      "LIVC's chair and coordinator follow the action through.")
+        return _d(False, "action_status", "Only the reference persons and case workers of "
+                  "the organisation the action was given to, and the LIVC's chair and "
+                  "coordinator, update an action's status.")
     return _d(False, "no_rule", f"No rule grants {action}.")
 
 

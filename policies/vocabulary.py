@@ -43,3 +43,14 @@ AGENDA_REASONS = ("new", "review", "urgent")
 DECISIONS = ("start_programme", "continue", "adjust", "refer", "step_down", "close",
              "no_livc_case")
 FEEDBACK_STATES = ("draft", "issued")
+
+# A LIVC action's follow-through; a reason is required for the two that did not happen.
+ACTION_STATUSES = ("open", "done", "not_possible", "not_done")
+ACTION_STATUSES_WITH_REASON = ("not_possible", "not_done")
+# Why a partner holds relevant information it does not share in a consultation: a category,
+# never content (the right to speak without the duty to, art. 458ter Sw.).
+WITHHELD_REASONS = ("professional_secrecy", "no_consent", "not_proportionate", "other")
+
+# Why an identity was revealed, counted by the annual assurance report (never the text).
+REIDENTIFY_REASONS = ("care_contact", "safety_risk", "legal_obligation", "data_subject_request",
+                      "other")

@@ -14,30 +14,37 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral import home
-from referral.accounts import api as accounts_api
 from referral.accounts import (
+    admin_pages,
     mfa_api,  # noqa: F401 - adds the second-factor routes to accounts_api.bp
     sessions,
 )
+from referral.accounts import api as accounts_api
 from referral.accounts import pages as account_pages
 from referral.audit import api as audit_api
 from referral.audit import pages as audit_pages
 from referral.audit import publication
 from referral.cases import api as cases_api
+from referral.cases import calendar_api, pathways_api
 from referral.cases import pages as case_pages
 from referral.cases.notes import api as notes_api
 from referral.cases.referrals import api as referrals_api
 from referral.core import config as config_module
-from referral.core import db, errors
+from referral.core import db, errors, logs
 from referral.core.actor import current_actor
 from referral.core.ledger import chain
 from referral.core.transaction import denial, log_denial
+from referral.dashboards import api as statistics_api
+from referral.dashboards import pages as dashboard_pages
 from referral.meetings import blueprints as meetings_blueprints
 from referral.notifications import api as notifications_api
 from referral.notifications import delivery
-from referral.ops import cli
+from referral.ops import cli, metrics
 from referral.organisations import api as organisations_api
+from referral.organisations import pages as organisation_pages
 from referral.privacy import api as privacy_api
+from referral.privacy import assurance_pages
+from referral.privacy import pages as privacy_pages
 from referral.web import health, i18n, labels, navigation, openapi, problems, ratelimit
 from referral.web.pages import same_site_path
 
@@ -51,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = {**config_module.from_environment(), **(config or {})}
     resolved = config_module.resolve(settings, Path(app.instance_path))
     app.config.update(resolved)
+    logs.configure(app.config)  # JSON lines with the request id (text in development)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -83,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     _register_error_handlers(app)
     _register_blueprints(app)
+    metrics.init_app(app)  # /metrics for the configured scraper only
     cli.register(app)
     return app
 
@@ -92,6 +101,10 @@ BLUEPRINTS = (
     health.bp, openapi.bp, accounts_api.bp, organisations_api.bp, cases_api.bp,
     notes_api.bp, referrals_api.bp, notifications_api.bp, privacy_api.bp, audit_api.bp,
     home.bp, account_pages.bp, case_pages.bp, meetings_blueprints.bp, audit_pages.bp,
+    calendar_api.bp, pathways_api.bp,
+    admin_pages.bp, organisation_pages.bp,
+    privacy_pages.bp, assurance_pages.bp,
+    statistics_api.bp, dashboard_pages.bp,
 )
 
 

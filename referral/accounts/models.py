@@ -27,7 +27,8 @@ from referral.organisations.models import Organisation
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (enum_check("security_clearance", SECURITY_CLEARANCES),
-                      enum_check("locale", ("nl", "en"), nullable=True))
+                      enum_check("locale", ("nl", "en"), nullable=True),
+                      enum_check("digest_rhythm", ("daily", "weekly", "off")))
 
     id: Mapped[uuid.UUID] = uuid_pk()
     organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"))
@@ -40,6 +41,9 @@ class User(Base):
     security_clearance: Mapped[str] = mapped_column(String(20), default="none")
     # The pages' language ("nl" or "en"); None until the user chooses (then the browser's).
     locale: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    # How often the "nothing peters out" digest comes (referral.ops.digest), and when last.
+    digest_rhythm: Mapped[str] = mapped_column(String(10), default="weekly")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     mfa_required: Mapped[bool] = mapped_column(Boolean, default=True)
     # TOTP secret, encrypted with the master key ring (never stored in clear).
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -1,4 +1,5 @@
-"""The login, second-factor and logout pages (no JavaScript; forms carry the CSRF token).
+"""The login, second-factor and logout pages and the language switch (no JavaScript;
+forms carry the CSRF token).  The user's own account page is ``account_pages``.
 
 Login is two steps when MFA applies: the password starts a *pending* session
 (see ``referral.security``) that reaches only the code page, the MFA page and
@@ -9,23 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from referral.accounts import mfa, sessions
 from referral.accounts import services as accounts
+from referral.accounts.account_pages import LOCKED, WRONG_CODE  # and the account routes
 from referral.accounts.api import CLEAR_SITE_DATA, establish_session
 from referral.accounts.models import User
+from referral.accounts.page_blueprint import bp
 from referral.core import db, errors
 from referral.core.actor import current_actor
 from referral.core.transaction import run_in_transaction
 from referral.web import i18n, ratelimit
 from referral.web.pages import page, same_site_path
 
-bp = Blueprint("auth", __name__)
+__all__ = ["bp"]
 
-LOCKED = "Too many failed attempts. Wait a few minutes and try again."
-WRONG_CODE = "That code is wrong, expired or was used already."
+WRONG_LOGIN = _l("Unknown username or wrong password.")
 
 
 def _html(template: str, status: int = 200, **context: Any) -> Response:
@@ -56,7 +60,7 @@ def login_page() -> Any:
                 raise errors.Unauthorized("Unknown username or wrong password.")
             return redirect(run_in_transaction(lambda: _password_step(username, password)))
         except errors.Unauthorized:
-            error = "Unknown username or wrong password."
+            error = WRONG_LOGIN
         except errors.TooManyRequests:
             error = LOCKED
     return _html("login.html", 401 if error else 200, error=error)
@@ -125,16 +129,16 @@ def _mfa_action(action: str, code: str, password: str) -> list[str] | None:
 
 def _mfa_error(exc: errors.Problem) -> str:
     if isinstance(exc, errors.ValidationFailed) and "password" in exc.errors:
-        return "Enter your password (it is needed to change your second factor)."
+        return _("Enter your password (it is needed to change your second factor).")
     if isinstance(exc, errors.ValidationFailed):
-        return "That code does not match. Check the clock of your device and try again."
+        return _("That code does not match. Check the clock of your device and try again.")
     if isinstance(exc, errors.Unauthorized):
-        return WRONG_CODE
+        return str(WRONG_CODE)
     if isinstance(exc, errors.TooManyRequests):
-        return LOCKED
+        return str(LOCKED)
     if isinstance(exc, errors.Conflict):
-        return "Start the enrolment first."
-    return "That did not work; try again."
+        return _("Start the enrolment first.")
+    return _("That did not work; try again.")
 
 
 @bp.route("/mfa", methods=["GET", "POST"])

@@ -10,14 +10,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from policies.actor import Actor
-from policies.grants import GrantFacts, may_manage_user, refused_grant
+from policies.actor import Actor, Decision
+from policies.grants import GrantFacts, decide_grant, may_manage_user, refused_grant
 from policies.vocabulary import (
     ACCESS_ROLES,
     CASE_ROLES,
     LIVC_ROLES,
     OVERSIGHT_ROLES,
     REQUIRED_CLEARANCE,
+    ROLES,
     clearance_at_least,
 )
 from referral.accounts import mfa, passwords, sessions
@@ -200,6 +201,25 @@ def _authorize_grants(s: Session, actor: Actor, organisation_id: uuid.UUID,
     if refused is not None:
         raise errors.Forbidden(refused.reason, rule=refused.rule, _audit=denial(
             actor, "user:grant", refused.rule, object_type="user", object_id=user_id))
+
+
+def role_choices(s: Session, actor: Actor, organisation_id: uuid.UUID,
+                 user_id: uuid.UUID | None) -> dict[str, Decision]:
+    """Per role, whether ``actor`` may grant or remove it for a user of that organisation:
+    the decision :func:`create_user` and :func:`update_user` enforce, for a form to show
+    before anything is saved."""
+    facts = _grant_facts(s, organisation_id, user_id)
+    return {role: decide_grant(actor, role, facts) for role in ROLES}
+
+
+def check_roles(s: Session, actor: Actor, organisation_id: uuid.UUID, user_id: uuid.UUID | None,
+                before: set[tuple[str, uuid.UUID | None]], roles: list[dict[str, Any]],
+                clearance: str) -> list[tuple[str, uuid.UUID | None]]:
+    """What saving ``roles`` would do, saving nothing: the roles, or the problem saving
+    would raise (separation of duties, LIVC scope, clearance, who may grant)."""
+    pairs = _validate_roles(s, roles, organisation_id, clearance)
+    _authorize_grants(s, actor, organisation_id, before, set(pairs), user_id)
+    return pairs
 
 
 def _announce_case_roles(s: Session, organisation_id: uuid.UUID,

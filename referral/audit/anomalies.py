@@ -9,8 +9,8 @@ Three flags, over a window ``[since, until)``:
 - **re-identifications**: users with more than ``AUDIT_ANOMALY_REIDENTIFICATIONS``
   (default 10) allowed ``case:reidentify`` on one local day;
 - **off hours**: per user, the events outside office hours -- before 07:00 or from
-  19:00 Europe/Brussels local time, or on a Saturday or Sunday (public holidays
-  are not known here);
+  19:00 Europe/Brussels local time, or on a day that is not a working day (a weekend,
+  a Belgian public holiday, a configured closing day: referral.core.calendar);
 - **match probes**: registrations that found a match and were closed as "no concern"
   by the same user within a day -- someone trying national numbers to learn who is known;
 - **new accounts reading content**: accounts that read case content (a note, the
@@ -37,11 +37,13 @@ from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or
 from sqlalchemy.orm import Session
 
 from referral.accounts.models import User
+from referral.core.calendar import is_working_day
 from referral.core.ledger.models import AuditEvent
 
 TIMEZONE = "Europe/Brussels"
 OFFICE_OPENS, OFFICE_CLOSES = time(7), time(19)
-OFFICE_HOURS = "Monday to Friday, 07:00-19:00 Europe/Brussels"
+OFFICE_HOURS = ("working days (Monday to Friday, not a Belgian public holiday or closing day), "
+                "07:00-19:00 Europe/Brussels")
 DEFAULT_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=366)
 DEFAULT_DENIALS = 10
@@ -115,7 +117,7 @@ def office_intervals(since: datetime, until: datetime) -> list[tuple[datetime, d
     """The office hours inside the window, as UTC intervals ``[start, end)``."""
     spans = []
     for day, _start, _end in local_days(since, until):
-        if day.weekday() >= 5:  # Saturday, Sunday
+        if not is_working_day(day):
             continue
         start = max(_local(day, OFFICE_OPENS), since)
         end = min(_local(day, OFFICE_CLOSES), until)
@@ -127,7 +129,7 @@ def office_intervals(since: datetime, until: datetime) -> list[tuple[datetime, d
 def is_office_hours(at: datetime) -> bool:
     """The same rule for one time (used by the pages and the tests)."""
     local = at.astimezone(_tz())
-    return local.weekday() < 5 and OFFICE_OPENS <= local.time() < OFFICE_CLOSES
+    return is_working_day(local.date()) and OFFICE_OPENS <= local.time() < OFFICE_CLOSES
 
 
 def _in_window(since: datetime, until: datetime) -> list[ColumnElement[bool]]:

@@ -14,7 +14,8 @@ from referral.core.db import count_upto
 from referral.core.ledger.models import AuditEvent
 
 CSV_MAX_ROWS = 100_000
-FILTERS = ("actor_id", "organisation_id", "case_id", "action", "outcome", "since", "until")
+FILTERS = ("actor_id", "organisation_id", "case_id", "action", "outcome", "since", "until",
+           "actor_ids", "case_ids")
 FIELDS = ("seq", "at", "actor_id", "actor_organisation_id", "action", "object_type",
           "object_id", "case_id", "purpose", "outcome", "rule", "request_id",
           "client_address", "hash", "prev_hash")
@@ -37,6 +38,11 @@ def conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
         where.append(AuditEvent.actor_organisation_id == filters["organisation_id"])
     if filters.get("case_id") is not None:
         where.append(AuditEvent.case_id == filters["case_id"])
+    # The pages' searches by name: a user name or a pseudonym may stand for several ids.
+    if filters.get("actor_ids") is not None:
+        where.append(AuditEvent.actor_user_id.in_(filters["actor_ids"]))
+    if filters.get("case_ids") is not None:
+        where.append(AuditEvent.case_id.in_(filters["case_ids"]))
     if filters.get("action") is not None:
         where.append(AuditEvent.action == filters["action"])
     if filters.get("outcome") is not None:

@@ -18,6 +18,7 @@ from referral.cases.schemas import (
     HistoryOut,
     IdentityOut,
     ReasonIn,
+    ReidentifyIn,
     TransitionIn,
 )
 from referral.core import db, errors
@@ -99,7 +100,7 @@ def access_log(case_id: uuid.UUID, query: dict[str, Any]) -> Any:
                                query["per_page"])
 
 
-@route(bp, f"{CASE}/reidentify", "POST", action="case:reidentify", body=ReasonIn,
+@route(bp, f"{CASE}/reidentify", "POST", action="case:reidentify", body=ReidentifyIn,
        response=IdentityOut, statuses=(410, 429),
        summary="Reveal the identity, with a reason (audited; step-up MFA; rate-limited)")
 @ratelimit.reidentify_limit
@@ -107,4 +108,5 @@ def reidentify(case_id: uuid.UUID, body: dict[str, Any]) -> Any:
     if not body["reason"].strip():
         raise errors.field_error("reason", "Give a reason.")
     sessions.require_recent_mfa()
-    return services.reidentify(db.session(), current_actor(), case_id, body["reason"])
+    return services.reidentify(db.session(), current_actor(), case_id, body["reason"],
+                               body["reason_category"])

@@ -8,6 +8,7 @@ from policies.vocabulary import (
     INFORMED_PARTIES,
     INFORMING_STATUSES,
     RADICALISATION_PHASES,
+    REIDENTIFY_REASONS,
 )
 from referral.core.schemas import InputSchema, OutputSchema, PageQuery, text
 
@@ -128,6 +129,11 @@ def _meaningful(value: str) -> None:
 class ReasonIn(InputSchema):
     reason = fields.String(required=True,
                            validate=[validate.Length(min=1, max=2000), _meaningful])
+
+
+class ReidentifyIn(ReasonIn):
+    reason_category = fields.String(load_default="other",
+                                    validate=validate.OneOf(REIDENTIFY_REASONS))
 
 
 class IdentityOut(OutputSchema):

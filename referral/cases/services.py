@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -23,10 +23,12 @@ from referral.accounts.models import RoleAssignment, User
 from referral.cases.access import case_facts_many, load_case
 from referral.cases.guards import CASE_GUARDS
 from referral.cases.models import BreakGlass, Case, CaseMatch, ReferenceCounter, Subject
+from referral.cases.notes.models import Note
 from referral.cases.referrals.models import Referral
 from referral.core import clock, errors
 from referral.core.authz import authorize, read_each
-from referral.core.calendar import add_working_days
+from referral.core.calendar import add_working_days, next_working_day
+from referral.core.calendar import today as brussels_today
 from referral.core.db import count_upto, paginate
 from referral.core.ledger import chain
 from referral.core.ledger.models import AuditEvent
@@ -121,7 +123,7 @@ def register_case(s: Session, actor: Actor, data: dict[str, Any]) -> dict[str, A
     if data.get("informing_status") == "not_informed" and not data.get("informing_ground"):
         raise errors.field_error("informing_ground", "Give the legal ground for not informing.")
     identity = parse_identity(data["identity"])
-    today = clock.now().date()
+    today = brussels_today()
     age = age_on(identity.birth_date, today)
     is_minor = age is not None and age < 18
     ring = ring_for(current_app._get_current_object())  # type: ignore[attr-defined]
@@ -198,7 +200,7 @@ def list_cases(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any
     if query.get("livc_id"):
         where.append(Case.livc_id == query["livc_id"])
     if query.get("review_overdue") is True:
-        where.append(Case.next_review_due < now.date())
+        where.append(Case.next_review_due < brussels_today())
     total, exact = count_upto(s, select(Case.id).where(*where),
                               current_app.config["LIST_COUNT_LIMIT"])
     page, per_page = query["page"], query["per_page"]
@@ -274,7 +276,7 @@ def transition_case(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
 
 
 def apply_case_effects(case: Case, firing: engine.Firing) -> None:
-    today = clock.now().date()
+    today = brussels_today()
     interval = 90
     for effect in firing.transition.effects:
         if effect == "set_retention":
@@ -286,9 +288,9 @@ def apply_case_effects(case: Case, firing: engine.Firing) -> None:
         elif effect == "clear_retention":
             case.closed_at, case.outcome, case.retention_until = None, None, None
         elif effect == "schedule_review":
-            case.next_review_due = today + timedelta(days=interval)
+            case.next_review_due = next_working_day(today + timedelta(days=interval))
         elif effect == "schedule_aftercare_reviews":
-            case.next_review_due = today + timedelta(days=182)
+            case.next_review_due = next_working_day(today + timedelta(days=182))
         elif effect == "clear_review":
             case.next_review_due = None
         elif effect == "remember_suspended_from":
@@ -374,12 +376,24 @@ def access_log(s: Session, actor: Actor, case_id: uuid.UUID, page: int, per_page
                ) -> dict[str, Any]:
     case, _facts, _decision = load_case(s, actor, case_id, "case:access_log")
     stmt = select(AuditEvent).where(AuditEvent.case_id == case.id)
+    if not actor.has_role("auditor"):
+        # Who read or wrote the police compartment is itself police information: the
+        # owner's reference persons see every access but those (the auditor sees all).
+        police_notes = [str(i) for i in s.scalars(select(Note.id).where(
+            Note.case_id == case.id, Note.compartment == "police"))]
+        stmt = stmt.where(~and_(AuditEvent.object_type == "note",
+                                AuditEvent.object_id.in_(police_notes)),
+                          ~and_(AuditEvent.action == "note:create",
+                                AuditEvent.purpose == "police"))
     rows, total = paginate(s, stmt, page, per_page, AuditEvent.seq.desc())
     return {"items": list(rows), "page": page, "per_page": per_page, "total": total}
 
 
-def reidentify(s: Session, actor: Actor, case_id: uuid.UUID, reason: str) -> dict[str, Any]:
-    case, _facts, _decision = load_case(s, actor, case_id, "case:reidentify", purpose=reason)
+def reidentify(s: Session, actor: Actor, case_id: uuid.UUID, reason: str,
+               category: str = "other") -> dict[str, Any]:
+    # The category leads the ledger's purpose: the assurance report counts by it.
+    case, _facts, _decision = load_case(s, actor, case_id, "case:reidentify",
+                                        purpose=f"{category}: {reason}")
     ring = ring_for(current_app._get_current_object())  # type: ignore[attr-defined]
     try:
         key = load_data_key(s, ring, case.data_key_id)

@@ -164,13 +164,13 @@ def read_if_allowed(s: Session, actor: Actor, action: str, model: type[T], row: 
     return decision
 
 
-def record_read(s: Session, actor: Actor, action: str, *, object_type: str | None = None,
-                object_id: Any = None, case_id: uuid.UUID | None = None,
-                purpose: str | None = None) -> Decision:
+def record_read(s: Session, actor: Actor, action: str, resource: Any = None, *,
+                object_type: str | None = None, object_id: Any = None,
+                case_id: uuid.UUID | None = None, purpose: str | None = None) -> Decision:
     """A read that loads no one row: a search of the ledger, a verification, a report.
     Decided through ``policies`` like any other (a denial raises and is logged), then put on
     the ledger with the rule that allowed it: the decision and its record are one call."""
-    decision = authorize(actor, action, object_type=object_type, object_id=object_id,
+    decision = authorize(actor, action, resource, object_type=object_type, object_id=object_id,
                          case_id=case_id)
     chain.record(s, actor, action, object_type=object_type, object_id=object_id,
                  case_id=case_id, rule=decision.rule, purpose=purpose)

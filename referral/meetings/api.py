@@ -9,10 +9,13 @@ from flask import Response
 
 from referral.core import db
 from referral.core.actor import current_actor
-from referral.meetings import decisions, feedback, printing, services, workspace
+from referral.meetings import actions, decisions, feedback, printing, services, withheld, workspace
 from referral.meetings.schemas import (
     AcknowledgementOut,
+    ActionDetailOut,
+    ActionListOut,
     ActionOut,
+    ActionPatch,
     ActionQuery,
     AgendaIn,
     AgendaItemOut,
@@ -24,6 +27,7 @@ from referral.meetings.schemas import (
     FeedbackOut,
     FeedbackPatch,
     FeedbackQuery,
+    MeetingActionsOut,
     MeetingIn,
     MeetingOut,
     MeetingTransitionIn,
@@ -32,6 +36,8 @@ from referral.meetings.schemas import (
     PresenceIn,
     SuggestionOut,
     SuggestionQuery,
+    WithheldIn,
+    WithheldOut,
 )
 from referral.web import ratelimit
 from referral.web.api import api_blueprint, expected_version, route
@@ -171,14 +177,53 @@ def approve_sheet(sheet_id: uuid.UUID) -> Any:
     return feedback.approve(db.session(), current_actor(), sheet_id)
 
 
-@route(bp, "/actions", "GET", action="action:list", query=ActionQuery, response=ActionOut,
-       paginated=True, summary="Your organisation's open LIVC actions")
+@route(bp, "/actions", "GET", action="action:list", query=ActionQuery,
+       response=ActionListOut, paginated=True,
+       summary="LIVC actions you may see (your organisation's, your LIVC's as chair or "
+       "coordinator, your acknowledged meetings'); open ones unless status or include_done")
 def list_actions(query: dict[str, Any]) -> Any:
-    return decisions.list_actions(db.session(), current_actor(), query)
+    return actions.list_actions(db.session(), current_actor(), query)
+
+
+@route(bp, "/actions/<uuid:action_id>", "GET", action="action:read",
+       response=ActionDetailOut, summary="An action with its history")
+def get_action(action_id: uuid.UUID) -> Any:
+    return actions.get_action(db.session(), current_actor(), action_id)
+
+
+@route(bp, "/actions/<uuid:action_id>", "PATCH", action="action:update", body=ActionPatch,
+       response=ActionDetailOut, statuses=(409,),
+       summary="Set an action's status (a reason for not_possible and not_done); in a "
+       "meeting in session that carries it, this is its review")
+def update_action(action_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return actions.update_status(db.session(), current_actor(), action_id, body,
+                                 expected_version(body))
 
 
 @route(bp, "/actions/<uuid:action_id>/done", "POST", action="action:complete",
        response=ActionOut, statuses=(409,), summary="Mark an action done")
 def complete_action(action_id: uuid.UUID) -> Any:
-    return decisions.complete_action(db.session(), current_actor(), action_id,
-                                     expected_version())
+    return actions.complete_action(db.session(), current_actor(), action_id,
+                                   expected_version())
+
+
+@route(bp, f"{MEETING}/actions", "GET", action="meeting:actions", response=MeetingActionsOut,
+       summary="The actions this meeting decided and the open ones carried onto it for "
+       "review (carried when read)")
+def meeting_actions(meeting_id: uuid.UUID) -> Any:
+    return actions.meeting_actions(db.session(), current_actor(), meeting_id)
+
+
+@route(bp, f"{MEETING}/withheld", "POST", action="meeting:record_withheld", body=WithheldIn,
+       response=WithheldOut, status=201, statuses=(409,),
+       summary="Your organisation holds relevant information on a case on the agenda that it "
+       "does not share (a reason category, no content; never required)")
+def record_withheld(meeting_id: uuid.UUID, body: dict[str, Any]) -> Any:
+    return withheld.record_withheld(db.session(), current_actor(), meeting_id, body)
+
+
+@route(bp, f"{MEETING}/withheld", "GET", action="meeting:read_withheld", response=WithheldOut,
+       many=True, summary="Which organisations hold information they did not share "
+       "(acknowledged attendees)")
+def list_withheld(meeting_id: uuid.UUID) -> Any:
+    return withheld.list_withheld(db.session(), current_actor(), meeting_id)

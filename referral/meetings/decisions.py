@@ -1,4 +1,5 @@
-"""LIVC decisions and the actions they give to organisations.
+"""LIVC decisions and the actions they give to organisations (their follow-through is in
+``actions.py``).
 
 A decision is recorded for a case on the agenda while the meeting is in session,
 and fires the case transition it implies in the same transaction: if the case's
@@ -12,23 +13,24 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import workflows
 from policies.actor import Actor
 from policies.facts import LIVC_STATES
-from policies.meetings import ActionFacts
 from referral.cases.access import case_facts
 from referral.cases.models import Case
 from referral.cases.referrals.services import create_referral
 from referral.cases.services import transition_case
 from referral.core import clock, errors
-from referral.core.authz import Reachable, authorize, load_for, read_each, register
-from referral.core.db import paginate
+from referral.core.authz import authorize
+from referral.core.calendar import next_working_day
+from referral.core.calendar import today as brussels_today
 from referral.core.ledger import chain
 from referral.identity.vault import encrypt_field
 from referral.meetings.access import data_key, load_meeting, require_state
+from referral.meetings.actions import record_given
 from referral.meetings.models import Action, AgendaItem, Decision, Meeting
 from referral.meetings.workspace import render_action
 from referral.notifications.services import notify_organisation
@@ -126,7 +128,7 @@ def record_decision(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[
     reason = f"LIVC decision {kind} (meeting of {meeting.scheduled_at.date().isoformat()})"
     livc = s.get(Livc, meeting.livc_id)
     assert livc is not None
-    review_due = clock.now().date() + timedelta(days=livc.review_interval_days)
+    review_due = next_working_day(brussels_today() + timedelta(days=livc.review_interval_days))
     referral_ids: list[uuid.UUID] = []
     appointed = decision.coordinator_organisation_id
     if kind == "start_programme":
@@ -164,6 +166,8 @@ def record_decision(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[
                       organisation_id=a["organisation_id"], description=a["description"],
                       due=a["due"]) for a in data.get("actions") or []]
     s.add_all(actions)
+    s.flush()
+    record_given(s, actor, meeting.id, actions)
     for org_id in {a.organisation_id for a in actions}:
         notify_organisation(s, org_id, "livc_action", "The LIVC gave your organisation an "
                             "action.", "/api/v1/actions",
@@ -177,61 +181,3 @@ def record_decision(s: Session, actor: Actor, meeting_id: uuid.UUID, data: dict[
             "decided_at": decision.decided_at, "case_state": case.state,
             "next_review_due": case.next_review_due,
             "actions": [render_action(a) for a in actions], "referral_ids": referral_ids}
-
-
-def _action_livc(s: Session, action: Action) -> uuid.UUID:
-    livc_id = s.scalar(_LIVC_OF_MEETING, {"meeting_id": action.meeting_id})
-    assert livc_id is not None
-    return livc_id
-
-
-_LIVC_OF_MEETING = select(Meeting.livc_id).where(Meeting.id == bindparam("meeting_id"))
-
-
-def _probe_action(s: Session, action_id: Any) -> None:
-    """The statement of :func:`_action_facts`, for an id with no action."""
-    s.scalar(_LIVC_OF_MEETING, {"meeting_id": action_id})
-
-
-def _action_facts(s: Session, action: Action) -> ActionFacts:
-    return ActionFacts(organisation_id=action.organisation_id, livc_id=_action_livc(s, action),
-                       done=action.done_at is not None)
-
-
-def _fetch_action(s: Session, action_id: Any, lock: bool) -> Action | None:
-    stmt = select(Action).where(Action.id == action_id)
-    return s.scalar(stmt.with_for_update() if lock else stmt)
-
-
-register(Action, Reachable(object_type="action", fetch=_fetch_action, facts=_action_facts,
-                           case_id=lambda a: a.case_id, missing="No such action.",
-                           probe=_probe_action))
-
-
-def list_actions(s: Session, actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
-    """The actor's organisation's actions (open ones unless ``include_done``)."""
-    stmt = select(Action).where(Action.organisation_id == actor.organisation_id)
-    if not query.get("include_done"):
-        stmt = stmt.where(Action.done_at.is_(None))
-    page, per_page = query["page"], query["per_page"]
-    rows, total = paginate(s, stmt, page, per_page, Action.due, Action.id)
-    read_each(s, actor, "action:read", Action, rows, None, rule="action_owner_organisation")
-    return {"items": [render_action(a) for a in rows], "page": page, "per_page": per_page,
-            "total": total}
-
-
-def complete_action(s: Session, actor: Actor, action_id: uuid.UUID,
-                    expected_version: int | None) -> dict[str, Any]:
-    # Completing is the access: it goes on the ledger below.
-    loaded = load_for(s, actor, "action:complete", Action, action_id, lock=True, record=False)
-    action, decision = loaded.row, loaded.decision
-    if action.done_at is not None:
-        raise errors.Conflict("This action is done already.", current_version=action.version)
-    if expected_version is not None and expected_version != action.version:
-        raise errors.Conflict("The action was changed in the meantime.",
-                              current_version=action.version)
-    action.done_at = clock.now()
-    s.flush()
-    chain.record(s, actor, "action:complete", object_type="action", object_id=action.id,
-                 case_id=action.case_id, rule=decision.rule)
-    return render_action(action)

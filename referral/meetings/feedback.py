@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+import policies
 from policies.actor import Actor, Decision
 from policies.meetings import FeedbackFacts, MeetingFacts
 from referral.accounts.models import RoleAssignment, User
+from referral.cases.access import case_facts, note_facts
 from referral.cases.models import Case
 from referral.cases.notes.models import Note
 from referral.core import clock, errors
@@ -42,34 +44,46 @@ from referral.organisations.models import Organisation
 NOTICE = ("The content of this feedback sheet may only be used for the purpose for which the "
           "LIVC case consultation was held (art. 458ter §2 of the Criminal Code). It holds no "
           "information covered by professional secrecy.")
-def _note_bodies(s: Session, case: Case) -> Iterable[tuple[str, uuid.UUID]]:
+def _note_bodies(s: Session, actor: Actor, case: Case
+                 ) -> Iterable[tuple[str, tuple[uuid.UUID, bool]]]:
     """Every note of the case, in any compartment, disclosed or not, with its author
-    organisation: decrypted for this check only."""
+    organisation and whether ``actor`` may read it: decrypted for this check only."""
     notes = list(s.scalars(select(Note).where(Note.case_id == case.id)
                            .order_by(Note.created_at, Note.id)))
     if not notes:
         return
     key = data_key(s, case.data_key_id)
+    facts = case_facts(s, case)
     for note in notes:
+        readable = policies.decide(actor, "note:read", note_facts(s, note, facts)).allowed
         yield decrypt_field(key, note.body_ciphertext or b"", table="notes", column="body",
-                            row_id=note.id), note.author_organisation_id
+                            row_id=note.id), (note.author_organisation_id, readable)
 
 
 def _secrecy_check(s: Session, actor: Actor, action: str, case: Case, text: str,
                    object_id: uuid.UUID) -> None:
-    """422 (audited) when the text reproduces a note of the case (``quotation``); the answer
-    names the organisation whose note matched, never the note."""
-    matched = first_reproduced(text, _note_bodies(s, case))
+    """422 (audited) when the text reproduces a note of the case (``quotation``).
+
+    The answer names the organisation whose note matched only where the writer may read
+    that note (it was disclosed to them): naming the author of a note they cannot read
+    would confirm a guess about another organisation's secret and say whose it is.
+    """
+    matched = first_reproduced(text, _note_bodies(s, actor, case))
     if matched is not None:
-        org = s.get(Organisation, matched)
-        name = org.name if org is not None else "another organisation"
+        assert isinstance(matched, tuple)
+        org_id: uuid.UUID = matched[0]
+        readable: bool = matched[1]
+        org = s.get(Organisation, org_id) if readable else None
+        source = (f"a note of {org.name}" if org is not None
+                  else "information covered by professional secrecy")
+        named = {"matched_organisation_id": str(org.id), "matched_organisation": org.name} \
+            if org is not None else {}
         raise errors.ValidationFailed(
-            {"text": [f"The text reproduces a note of {name}. Write the feedback in your own "
+            {"text": [f"The text reproduces {source}. Write the feedback in your own "
                       "words, without information covered by professional secrecy."]},
             detail="A feedback sheet may not contain a note's text.", rule="feedback_no_secret",
-            matched_organisation_id=str(matched), matched_organisation=name,
             _audit=denial(actor, action, "feedback_no_secret", object_type="feedback_sheet",
-                          object_id=object_id, case_id=case.id))
+                          object_id=object_id, case_id=case.id), **named)
     chain.record(s, actor, "feedback:secrecy_check", object_type="feedback_sheet",
                  object_id=object_id, case_id=case.id, purpose="no note reproduced")
 

@@ -1,5 +1,6 @@
-"""LIVC meetings: attendees, secrecy acknowledgements, agenda, decisions, actions,
-minutes and feedback sheets."""
+"""LIVC meetings: attendees, secrecy acknowledgements, agenda, decisions, actions and
+their history and carry-overs, notices of information not shared, minutes and feedback
+sheets."""
 
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 import workflows
-from policies.vocabulary import AGENDA_REASONS, DECISIONS, FEEDBACK_STATES
-from referral.core.columns import Base, enum_check, now_column, uuid_pk
+from policies.vocabulary import (
+    ACTION_STATUSES,
+    ACTION_STATUSES_WITH_REASON,
+    AGENDA_REASONS,
+    DECISIONS,
+    FEEDBACK_STATES,
+    WITHHELD_REASONS,
+)
+from referral.core.columns import Base, enum_check, now_column, quote, uuid_pk
 from referral.pathways.models import PathwayStateMixin, state_check
 
 
@@ -124,21 +132,87 @@ class Decision(Base):
 
 class Action(Base):
     __tablename__ = "actions"
+    __table_args__ = (
+        enum_check("status", ACTION_STATUSES),
+        CheckConstraint(f"status NOT IN ({quote(ACTION_STATUSES_WITH_REASON)}) "
+                        "OR status_reason IS NOT NULL", name="why_not_recorded"),
+        CheckConstraint("(status = 'done') = (done_at IS NOT NULL)", name="done_recorded"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     decision_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("decisions.id"))
-    meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("meetings.id"))
+    # The meeting that decided it.
+    meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("meetings.id"), index=True)
     case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id"), index=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), index=True
     )
     description: Mapped[str] = mapped_column(String(500))
     due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    # Why it was not possible or not done: written for the LIVC (whoever sees the action).
+    status_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    status_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = now_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ActionEvent(Base):
+    """One entry of an action's history: given (no ``from_status``), or a status change."""
+
+    __tablename__ = "action_events"
+    __table_args__ = (
+        enum_check("from_status", ACTION_STATUSES, nullable=True),
+        enum_check("to_status", ACTION_STATUSES),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    action_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("actions.id"), index=True)
+    # The meeting it happened in: the decision's, or the one that reviewed the action.
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("meetings.id"),
+                                                         nullable=True)
+    actor_user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    actor_organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid,
+                                                             ForeignKey("organisations.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    at: Mapped[datetime] = now_column()
+
+
+class ActionCarryOver(Base):
+    """An open action on a later meeting's agenda of its LIVC, to be reviewed there."""
+
+    __tablename__ = "action_carry_overs"
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    action_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("actions.id"),
+                                                 primary_key=True, index=True)
+    carried_at: Mapped[datetime] = now_column()
+
+
+class WithheldNotice(Base):
+    """An attending organisation holds relevant information on a case that it does not
+    share: a reason category, never content."""
+
+    __tablename__ = "withheld_notices"
+    __table_args__ = (
+        enum_check("reason_category", WITHHELD_REASONS),
+        UniqueConstraint("meeting_id", "case_id", "organisation_id",
+                         name="withheld_once_per_organisation"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    meeting_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("meetings.id"))
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"))
+    reason_category: Mapped[str] = mapped_column(String(30))
+    recorded_by_user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = now_column()
 
 
 class FeedbackSheet(Base):

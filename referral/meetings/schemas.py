@@ -4,7 +4,14 @@ from datetime import datetime
 
 from marshmallow import ValidationError, fields, validate
 
-from policies.vocabulary import AGENDA_REASONS, DECISIONS, REFERRAL_KINDS, SPHERES_OF_LIFE
+from policies.vocabulary import (
+    ACTION_STATUSES,
+    AGENDA_REASONS,
+    DECISIONS,
+    REFERRAL_KINDS,
+    SPHERES_OF_LIFE,
+    WITHHELD_REASONS,
+)
 from referral.cases.schemas import CaseOut
 from referral.core.schemas import InputSchema, OutputSchema, PageQuery
 from referral.core.schemas import text as bounded
@@ -90,7 +97,27 @@ class SuggestionQuery(InputSchema):
 
 
 class ActionQuery(PageQuery):
-    include_done = fields.Boolean(load_default=False)
+    organisation_id = fields.UUID()
+    livc_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(ACTION_STATUSES),
+                           metadata={"description": "default: open (unless include_done)"})
+    overdue = fields.Boolean(metadata={"description": "open and past its due date (Brussels)"})
+    include_done = fields.Boolean(load_default=False,
+                                  metadata={"description": "every status, without status"})
+
+
+class ActionPatch(InputSchema):
+    status = fields.String(required=True, validate=validate.OneOf(ACTION_STATUSES))
+    status_reason = bounded(500, required=False, allow_none=True,
+                            metadata={"description": "required for not_possible and not_done"})
+    version = fields.Integer(validate=validate.Range(min=1))
+    meeting_id = fields.UUID(allow_none=True, metadata={
+        "description": "the meeting in session reviewing it (default: the one carrying it)"})
+
+
+class WithheldIn(InputSchema):
+    case_id = fields.UUID(required=True)
+    reason_category = fields.String(required=True, validate=validate.OneOf(WITHHELD_REASONS))
 
 
 class FeedbackQuery(PageQuery):
@@ -141,7 +168,57 @@ class ActionOut(OutputSchema):
     description = fields.String()
     due = fields.Date()
     done_at = fields.AwareDateTime(allow_none=True)
+    status = fields.String(metadata={"description": "open, done, not_possible or not_done"})
+    status_reason = fields.String(allow_none=True)
     version = fields.Integer()
+
+
+class ActionListOut(ActionOut):
+    livc_id = fields.UUID()
+    organisation_name = fields.String(allow_none=True)
+    status_changed_at = fields.AwareDateTime(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class ActionEventOut(OutputSchema):
+    at = fields.AwareDateTime()
+    from_status = fields.String(allow_none=True, metadata={"description": "null: given"})
+    to_status = fields.String()
+    reason = fields.String(allow_none=True)
+    meeting_id = fields.UUID(allow_none=True, metadata={
+        "description": "the meeting that gave it or reviewed it"})
+    actor_user_id = fields.UUID()
+    actor_organisation_id = fields.UUID()
+    actor_organisation_name = fields.String(allow_none=True)
+
+
+class ActionDetailOut(ActionListOut):
+    history = fields.List(fields.Nested(ActionEventOut))
+
+
+class MeetingActionOut(ActionListOut):
+    origin = fields.String(metadata={"description": "decided (here) or carried (for review)"})
+    carried_at = fields.AwareDateTime(allow_none=True)
+    reviewed = fields.Boolean(metadata={"description": "its status was updated in this "
+                                                       "meeting"})
+
+
+class MeetingActionsOut(OutputSchema):
+    meeting_id = fields.UUID()
+    state = fields.String()
+    items = fields.List(fields.Nested(MeetingActionOut))
+
+
+class WithheldOut(OutputSchema):
+    id = fields.UUID()
+    meeting_id = fields.UUID()
+    case_id = fields.UUID()
+    organisation_id = fields.UUID()
+    organisation_name = fields.String(allow_none=True)
+    recorded_at = fields.AwareDateTime()
+    own = fields.Boolean(metadata={"description": "recorded by the actor's organisation"})
+    reason_category = fields.String(allow_none=True, metadata={
+        "description": "the recording organisation's only"})
 
 
 class DecisionOut(OutputSchema):

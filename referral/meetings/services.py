@@ -24,6 +24,7 @@ from referral.cases.access import load_case
 from referral.cases.models import Case
 from referral.core import clock, errors
 from referral.core.authz import authorize, read_each
+from referral.core.calendar import today as brussels_today
 from referral.core.ledger import chain
 from referral.identity.keys import create_data_key
 from referral.identity.vault import decrypt_field, encrypt_field
@@ -196,7 +197,7 @@ def agenda_suggestions(s: Session, actor: Actor, livc_id: uuid.UUID, on: date | 
     livc = _livc(s, livc_id)
     decision = authorize(actor, "livc:agenda_suggestions", LivcFacts(livc.id),
                          object_type="livc", object_id=livc.id)
-    today = clock.now().date()
+    today = brussels_today()
     on = on or today
     rows = s.scalars(select(Case).where(
         Case.livc_id == livc.id, Case._state.in_(LIVC_STATES), Case.purged_at.is_(None),

@@ -86,7 +86,7 @@ def decision_text(s: Session, case: Case, d: Decision) -> str:
 def render_action(a: Action) -> dict[str, Any]:
     return {c: getattr(a, c) for c in ("id", "decision_id", "meeting_id", "case_id",
                                        "organisation_id", "description", "due", "done_at",
-                                       "version")}
+                                       "status", "status_reason", "version")}
 
 
 def render_decision(s: Session, case: Case, d: Decision) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def case_material(s: Session, actor: Actor, meeting: Meeting, case: Case
     decisions = s.scalars(select(Decision).where(Decision.case_id == case.id)
                           .order_by(Decision.decided_at, Decision.id))
     actions = s.scalars(select(Action).where(Action.case_id == case.id,
-                                             Action.done_at.is_(None)).order_by(Action.due))
+                                             Action.status == "open").order_by(Action.due))
     return {"case": header(case, decision.rule),
             "notes": _shared_notes(s, actor, meeting, case, facts),
             "referrals": _referral_states(s, case),

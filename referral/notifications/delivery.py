@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -29,6 +30,37 @@ MAX_ATTEMPTS = 8
 log = logging.getLogger("referral")
 
 
+def _tls_context(config: Any) -> ssl.SSLContext:
+    # Verified against the system's CAs, or a private CA for an internal relay.
+    return ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None)
+
+
+def _security(config: Any) -> str:
+    """``starttls`` (the default in production), ``tls`` (implicit, port 465) or ``none``."""
+    chosen = config.get("SMTP_SECURITY")
+    if chosen:
+        return str(chosen)
+    return "starttls" if config.get("ENV") == "production" else "none"
+
+
+def _connect(config: Any) -> smtplib.SMTP:
+    host, security = str(config["SMTP_HOST"]), _security(config)
+    port = int(config.get("SMTP_PORT") or (465 if security == "tls" else 25))
+    if security == "tls":
+        return smtplib.SMTP_SSL(host, port, timeout=10, context=_tls_context(config))
+    smtp = smtplib.SMTP(host, port, timeout=10)
+    if security == "starttls":
+        try:
+            smtp.ehlo()
+            # No STARTTLS on offer: refuse rather than send the login and mail in clear.
+            smtp.starttls(context=_tls_context(config))
+            smtp.ehlo()
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
+
+
 def _send(config: Any, to: str, message: str, link: str | None) -> None:
     mail = EmailMessage()
     mail["From"] = config.get("SMTP_FROM", "livc-referral@localhost")
@@ -37,8 +69,9 @@ def _send(config: Any, to: str, message: str, link: str | None) -> None:
     base = str(config.get("BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
     mail.set_content(f"{message}\n\nLog in to see it: {base}{link or '/'}\n\n"
                      "This message contains no case information.")
-    port = int(config.get("SMTP_PORT", 25))
-    with smtplib.SMTP(str(config["SMTP_HOST"]), port, timeout=10) as smtp:
+    with _connect(config) as smtp:
+        if config.get("SMTP_USERNAME"):
+            smtp.login(str(config["SMTP_USERNAME"]), str(config.get("SMTP_PASSWORD") or ""))
         smtp.send_message(mail)
 
 
@@ -67,6 +100,8 @@ def deliver(s: Session, config: Any, ids: Iterable[uuid.UUID] | None = None,
             row.last_error = type(exc).__name__
             row.next_attempt_at = now + timedelta(minutes=2 ** min(row.attempts, 10))
             failed += 1
+            log.warning("e-mail %s not delivered (%s, attempt %d); retried by jobs run",
+                        row.id, row.last_error, row.attempts)
         else:
             row.delivered_at = now
             delivered += 1

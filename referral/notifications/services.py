@@ -13,6 +13,7 @@ from policies.actor import Actor
 from referral.accounts.models import RoleAssignment, User
 from referral.core import clock, errors
 from referral.core.db import paginate
+from referral.core.ledger import chain
 from referral.notifications.models import Notification, OutboxMessage
 
 
@@ -24,12 +25,13 @@ def notify_organisation(s: Session, organisation_id: uuid.UUID, kind: str, messa
         .where(User.organisation_id == organisation_id, User.active.is_(True),
                RoleAssignment.role.in_(roles)).distinct()))
     for user_id in users:
-        _notify_user(s, user_id, kind, message, link)
+        notify_user(s, user_id, kind, message, link)
     return len(users)
 
 
-def _notify_user(s: Session, user_id: uuid.UUID, kind: str, message: str, link: str | None
-                 ) -> None:
+def notify_user(s: Session, user_id: uuid.UUID, kind: str, message: str, link: str | None
+                ) -> None:
+    """Notify one user in-app, and queue the same content-free message by e-mail."""
     s.add(Notification(user_id=user_id, kind=kind, message=message, link=link))
     if current_app.config.get("SMTP_HOST"):
         # E-mail carries no case content: the kind, the fixed message and a link.
@@ -66,5 +68,27 @@ def notify_livc(s: Session, livc_id: uuid.UUID, kind: str, message: str, link: s
         .where(User.active.is_(True), RoleAssignment.livc_id == livc_id,
                RoleAssignment.role.in_(("livc_chair", "livc_coordinator"))).distinct()))
     for user_id in users:
-        _notify_user(s, user_id, kind, message, link)
+        notify_user(s, user_id, kind, message, link)
     return len(users)
+
+
+RHYTHMS = ("daily", "weekly", "off")
+
+
+def digest_setting(s: Session, actor: Actor) -> dict[str, Any]:
+    user = s.get(User, actor.user_id)
+    if user is None:
+        raise errors.NotFound("No such user.")
+    return {"rhythm": user.digest_rhythm, "last_sent_at": user.digest_sent_at}
+
+
+def set_digest_rhythm(s: Session, actor: Actor, rhythm: str) -> dict[str, Any]:
+    user = s.get(User, actor.user_id)
+    if user is None:
+        raise errors.NotFound("No such user.")
+    if rhythm not in RHYTHMS:
+        raise errors.field_error("rhythm", "daily, weekly or off.")
+    user.digest_rhythm = rhythm
+    chain.record(s, actor, "self:digest_rhythm", object_type="user", object_id=user.id,
+                 purpose=rhythm)
+    return digest_setting(s, actor)

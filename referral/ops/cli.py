@@ -10,10 +10,11 @@ from flask.cli import AppGroup
 
 from referral.accounts.services import create_admin as _create_admin
 from referral.audit.cli import audit_cli
+from referral.core import config as config_module
 from referral.core import db, errors, migrate
 from referral.identity.cli import keys_cli
-from referral.ops import jobs
-from referral.ops.demo import load
+from referral.ops import demo_world, jobs
+from referral.ops.demo import DEMO_PASSWORD, load
 from referral.pathways.cli import workflows_cli
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
@@ -51,10 +52,17 @@ def db_current() -> None:
 
 @users_cli.command("create-admin")
 @click.option("--username", required=True)
-@click.option("--password", required=True, help="At least 12 characters, not a common one.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (for scripts), not a prompt.")
 @click.option("--organisation", default="Platform operator", show_default=True)
-def create_admin(username: str, password: str, organisation: str) -> None:
-    """Bootstrap an administrator account."""
+def create_admin(username: str, password_stdin: bool, organisation: str) -> None:
+    """Bootstrap an administrator account; the password is asked for, never an argument
+    (an argument stays in the shell history and in the process list)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password (at least 12 characters, not a common one)",
+                                hide_input=True, confirmation_prompt=True)
 
     s = db.database().sessionmaker()
     try:
@@ -89,6 +97,15 @@ def demo_load() -> None:
     click.echo("Demo accounts (development only; MFA exempt):")
     for username, password, what in created:
         click.echo(f"  {username:<14} {password}   {what}")
+    try:
+        references = demo_world.populate(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                         DEMO_PASSWORD)
+    except demo_world.DemoError as exc:
+        click.echo(f"error: the demo cases could not be built: {exc}", err=True)
+        sys.exit(1)
+    click.echo("Demo cases:")
+    for state, reference in references.items():
+        click.echo(f"  {reference:<28} {state}")
 
 
 @jobs_cli.command("run")
@@ -105,7 +122,17 @@ def run_jobs(only: tuple[str, ...]) -> None:
         click.echo(f"{result.name:<20} {status}{extra}")
 
 
+config_cli = AppGroup("config", help="The effective configuration.")
+
+
+@config_cli.command("show")
+def config_show() -> None:
+    """Print the effective settings (defaults and REFERRAL_* variables), secrets masked."""
+    for name, value in config_module.effective(current_app.config).items():
+        click.echo(f"{config_module.ENV_PREFIX}{name}={value}")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, keys_cli, workflows_cli, jobs_cli):
+    for group in (db_cli, users_cli, demo_cli, keys_cli, workflows_cli, jobs_cli, config_cli):
         app.cli.add_command(group)
     app.cli.add_command(audit_cli)

@@ -31,12 +31,14 @@ from referral.cases.notes.models import Note
 from referral.cases.referrals.models import Referral
 from referral.cases.referrals.services import transition_referral
 from referral.core import clock, errors
+from referral.core.calendar import today as brussels_today
 from referral.core.ledger import chain
 from referral.identity.keys import destroy_data_key
 from referral.meetings.models import Decision, FeedbackSheet
 from referral.notifications.delivery import deliver
 from referral.notifications.models import JobLock, Notification
 from referral.notifications.services import notify_organisation
+from referral.ops.digest import send_digests
 
 SYSTEM = Actor(user_id=None, organisation_id=None)
 LEASE = timedelta(minutes=10)
@@ -121,7 +123,7 @@ def _notify_once(s: Session, org_id: uuid.UUID, kind: str, message: str, link: s
 def review_reminders(s: Session, app: Flask) -> JobResult:
     """Cases whose LIVC review falls due: remind the coordinator and the owner, once per date."""
     result = JobResult("review_reminders", True)
-    today = clock.now().date()
+    today = brussels_today()
     for case in s.scalars(select(Case).where(Case.next_review_due <= today,
                                              Case._state.in_(("guidance", "aftercare")))):
         link = f"/api/v1/cases/{case.id}?review={case.next_review_due}"
@@ -133,7 +135,7 @@ def review_reminders(s: Session, app: Flask) -> JobResult:
 
 def screening_overdue(s: Session, app: Flask) -> JobResult:
     result = JobResult("screening_overdue", True)
-    today = clock.now().date()
+    today = brussels_today()
     for case in s.scalars(select(Case).where(Case.screening_due < today,
                                              Case._state.in_(("signalled", "screening")))):
         link = f"/api/v1/cases/{case.id}?screening={case.screening_due}"
@@ -159,7 +161,7 @@ def purge_case(s: Session, case: Case) -> None:
 
 def purge_expired(s: Session, app: Flask) -> JobResult:
     result = JobResult("purge_expired", True)
-    today = clock.now().date()
+    today = brussels_today()
     ids = list(s.scalars(_locked(select(Case.id).where(
         Case._state == "closed", Case.retention_until < today, Case.purged_at.is_(None),
         Case.legal_hold.is_(False)), s)))
@@ -186,6 +188,12 @@ def audit_checkpoint(s: Session, app: Flask) -> JobResult:
     return JobResult("audit_checkpoint", True, 1, [f"seq {cp.seq}"])
 
 
+def digest_job(s: Session, app: Flask) -> JobResult:
+    """One digest per person of what is being forgotten (referral.ops.digest)."""
+    sent, users = send_digests(s, app)
+    return JobResult("digest", True, changed=sent, notes=[f"{users} users with findings"])
+
+
 JOBS: dict[str, Callable[[Session, Flask], JobResult]] = {
     "expire_referrals": expire_referrals,
     "review_reminders": review_reminders,
@@ -193,7 +201,9 @@ JOBS: dict[str, Callable[[Session, Flask], JobResult]] = {
     "purge_expired": purge_expired,
     "deliver_outbox": deliver_outbox,
     "audit_checkpoint": audit_checkpoint,
+    "digest": digest_job,
 }
+
 
 
 def run(app: Flask, only: tuple[str, ...] = ()) -> list[JobResult]:

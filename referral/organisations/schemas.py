@@ -11,6 +11,12 @@ class OrganisationIn(InputSchema):
     kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
 
 
+class OrganisationPatch(InputSchema):
+    name = text(200, required=False)
+    kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
 class OrganisationOut(OutputSchema):
     id = fields.UUID()
     name = fields.String()
@@ -55,3 +61,24 @@ class LivcOut(OutputSchema):
 
 class LivcPage(PageSchema):
     items = fields.List(fields.Nested(LivcOut))
+
+
+class ResponseTimesOut(OutputSchema):
+    """Counts only (referral.organisations.response_times): never a case."""
+
+    organisation_id = fields.UUID()
+    status = fields.String(metadata={"enum": ["green", "amber", "red"]})
+    referrals_answered_in_time = fields.Integer()
+    referrals_answered = fields.Integer()
+    referrals_expired = fields.Integer()
+    referrals_unanswered = fields.Integer()
+    referrals_overdue = fields.Integer()
+    oldest_unanswered_working_days = fields.Integer(allow_none=True)
+    screenings_overdue = fields.Integer()
+    reviews_overdue = fields.Integer()
+    as_of = fields.Date()
+    since = fields.Date()
+    amber_share = fields.Float()
+    livc_ids = fields.List(fields.UUID(), allow_none=True,
+                           metadata={"description": "A LIVC chair's or coordinator's view: "
+                                     "the LIVCs whose cases are counted; null: all cases"})

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from policies.actor import Actor
+from referral.accounts.models import RoleAssignment, User
 from referral.core import errors
 from referral.core.db import paginate
 from referral.core.ledger import chain
@@ -75,6 +76,50 @@ def add_member(s: Session, actor: Actor, livc_id: uuid.UUID, organisation_id: uu
     s.flush()
     chain.record(s, actor, "livc:update", object_type="livc", object_id=livc.id,
                  purpose=f"member added: {org.id}")
+    return livc
+
+
+def update_organisation(s: Session, actor: Actor, org_id: uuid.UUID, data: dict[str, Any],
+                        expected_version: int | None) -> Organisation:
+    org = get_organisation(s, org_id)
+    if expected_version is not None and expected_version != org.version:
+        raise errors.Conflict("The organisation was changed in the meantime.",
+                              current_version=org.version)
+    if "name" in data and data["name"] != org.name:
+        if s.scalar(select(Organisation.id).where(Organisation.name == data["name"])):
+            raise errors.field_error("name", "An organisation with this name exists already.")
+        org.name = data["name"]
+    if "kind" in data:
+        org.kind = data["kind"]
+    org.version  # noqa: B018 - load before flush so version_id_col compares
+    s.flush()
+    chain.record(s, actor, "organisation:update", object_type="organisation", object_id=org.id,
+                 purpose="changed: " + ",".join(sorted(k for k in ("name", "kind") if k in data)))
+    return org
+
+
+def remove_member(s: Session, actor: Actor, livc_id: uuid.UUID, organisation_id: uuid.UUID
+                  ) -> Livc:
+    """End an organisation's membership; its invitation stays on the ledger with the removal.
+
+    Refused while a user of that organisation holds a role in the LIVC: the role would
+    outlive the membership it was granted for.
+    """
+    livc = get_livc(s, livc_id)
+    member = next((m for m in livc.members if m.organisation_id == organisation_id), None)
+    if member is None:
+        raise errors.NotFound("That organisation is not a member of this LIVC.")
+    holder = s.scalar(select(RoleAssignment.id).join(User, User.id == RoleAssignment.user_id)
+                      .where(RoleAssignment.livc_id == livc_id,
+                             User.organisation_id == organisation_id).limit(1))
+    if holder is not None:
+        raise errors.field_error("organisation_id", "Users of this organisation hold roles "
+                                 "in this LIVC: remove those roles first.")
+    invitation = f"invited {member.invited_at:%Y-%m-%d} by {member.invited_by_user_id or '-'}"
+    livc.members.remove(member)
+    s.flush()
+    chain.record(s, actor, "livc:update", object_type="livc", object_id=livc.id,
+                 purpose=f"member removed: {organisation_id} ({invitation})")
     return livc
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, render_template
+from flask import Response, render_template, request
 from marshmallow import fields, validate
 
 from referral.core import db
 from referral.core.actor import current_actor
 from referral.core.schemas import InputSchema, OutputSchema
-from referral.privacy import services
+from referral.privacy import assurance, services
 from referral.web.api import api_blueprint, route
 
 bp = api_blueprint("privacy")
@@ -99,5 +99,45 @@ def access_report(body: dict[str, Any]) -> Any:
     report = services.access_report(db.session(), current_actor(), body["national_number"])
     if body["format"] == "html":
         return Response(render_template("access_report.html", report=report),
+                        mimetype="text/html")
+    return report
+
+
+class AssuranceQuery(InputSchema):
+    livc_id = fields.UUID(required=True)
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=9999))
+
+
+# Counts are integers of 5 and more or the string "<5" (small-count suppression).
+Suppressed = fields.Raw(metadata={"description": 'an integer >= 5, 0, or the string "<5"'})
+
+
+class ReasonCount(OutputSchema):
+    reason_category = fields.String()
+    count = Suppressed
+
+
+class AssuranceOut(OutputSchema):
+    livc_id = fields.UUID()
+    livc_name = fields.String()
+    year = fields.Integer()
+    period = fields.Dict()
+    reidentifications = fields.Dict()
+    break_glass = fields.Dict()
+    disclosures = fields.Dict()
+    denials = Suppressed
+    retention_purges = Suppressed
+    legal_holds = fields.Dict()
+    chain = fields.Dict()
+    generated_at = fields.AwareDateTime()
+
+
+@route(bp, "/assurance-report", "GET", action="assurance:read", query=AssuranceQuery,
+       response=AssuranceOut, summary="The annual assurance report of a LIVC: counts only "
+       "(DPO, the LIVC's chair); printable HTML with Accept: text/html")
+def assurance_report(query: dict[str, Any]) -> Any:
+    report = assurance.report(db.session(), current_actor(), query["livc_id"], query["year"])
+    if request.accept_mimetypes.best == "text/html":
+        return Response(render_template("privacy/assurance_report.html", report=report),
                         mimetype="text/html")
     return report

@@ -26,7 +26,7 @@ CASE = ("reference_person", "case_worker")
 LIVC = ("livc_chair", "livc_coordinator", "livc_member", "police_information_officer")
 
 MENU: tuple[Entry, ...] = (
-    Entry("home.home", _l("Start")),
+    Entry("home.home", _l("Home")),
     Entry("case_pages.inbox", _l("Inbox"), CASE),
     Entry("case_pages.case_list", _l("Cases"), CASE),
     Entry("meetings.meetings_web.meeting_list", _l("Meetings"), LIVC),
@@ -35,6 +35,7 @@ MENU: tuple[Entry, ...] = (
           ("livc_chair", "livc_coordinator", "regional_analyst")),
     Entry("audit_pages.status", _l("Audit"), ("auditor",)),
     Entry("privacy_pages.index", _l("Privacy"), ("dpo",)),
+    Entry("assurance_pages.assurance_page", _l("Assurance report"), ("dpo", "livc_chair")),
     Entry("admin_pages.index", _l("Administration"), ("admin", "access_manager")),
     Entry("auth.account_page", _l("My account")),
 )

@@ -86,7 +86,9 @@ def test_a_new_account_reading_content_is_flagged(world):
     assert world.login("fresh").get(f"/api/v1/notes/{note_id}").status_code == 200
     flags = world.login("auditor1").get("/api/v1/audit/anomalies").get_json()["new_accounts"]
     assert [(f["user_id"], f["reads"]) for f in flags] == [(fresh_id, 1)]
-    assert "New accounts reading case content" in world.login("auditor1").get(
+    auditor = world.login("auditor1")
+    auditor.post("/language", data={"language": "en", "csrf_token": auditor.csrf})
+    assert "New accounts reading case content" in auditor.get(
         "/audit/anomalies").get_data(as_text=True)
 
 

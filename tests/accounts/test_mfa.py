@@ -260,6 +260,7 @@ def test_html_login_asks_for_the_code(world):
     world.user("cato", "CAW Gent", ["reference_person"])
     secret, _ = world.enrol(world.login("cato"))
     client = world.app.test_client()
+    client.set_cookie("livc_lang", "en")  # the page texts below are the English ones
     token = _csrf_from(client.get("/login").get_data(as_text=True))
     r = client.post("/login", data={"username": "cato", "password": PASSWORD,
                                     "csrf_token": token})
@@ -284,6 +285,7 @@ def test_html_login_asks_for_the_code(world):
 def test_html_enrolment_shows_the_qr_inline_and_the_codes_once(world, dbs):
     world.user("cato", "CAW Gent", ["reference_person"])
     client = world.app.test_client()
+    client.set_cookie("livc_lang", "en")  # the page texts below are the English ones
     token = _csrf_from(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"username": "cato", "password": PASSWORD, "csrf_token": token})
     assert b"exempt" in client.get("/").data

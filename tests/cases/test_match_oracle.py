@@ -4,6 +4,7 @@ right after a match is flagged to the auditors."""
 
 from __future__ import annotations
 
+from tests.cases.page_support import said
 from tests.factories import assert_problem, build
 
 IDENTITY = {"family_name": "Peeters", "given_names": "Jan", "birth_date": "1990-05-01"}
@@ -65,5 +66,5 @@ def test_a_registration_closed_right_after_a_match_is_flagged(world):
     assert closed.status_code == 200, closed.get_json()
     flags = world.login("auditor1").get("/api/v1/audit/anomalies").get_json()["match_probes"]
     assert [f["cases"] for f in flags] == [1]
-    assert "Possible match probes" in world.login("auditor1").get(
+    assert said(world, "Possible match probes") in world.login("auditor1").get(
         "/audit/anomalies").get_data(as_text=True)

@@ -51,7 +51,9 @@ def test_capped_count_never_counts_what_the_actor_may_not_see(app, gent):
 
 def test_case_list_page_says_more_than_the_limit(app, gent):
     app.config["LIST_COUNT_LIMIT"] = 3
-    page = gent.login("owner_rp").client.get("/cases")
+    client = gent.login("owner_rp").client
+    client.set_cookie("livc_lang", "en")
+    page = client.get("/cases")
     assert page.status_code == 200
     assert "More than 3 cases" in page.get_data(as_text=True)
 

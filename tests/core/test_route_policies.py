@@ -7,7 +7,7 @@ from policies.catalogue import ACTOR_LEVEL, PUBLIC_ACTIONS
 
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "openapi.openapi_json",
                     "auth.login_page", "auth.choose_language", "api_accounts.login",
-                    "api_accounts.csrf_token"}
+                    "api_accounts.csrf_token", "metrics"}
 
 
 def test_every_route_declares_a_policy_action(app):

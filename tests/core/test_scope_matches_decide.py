@@ -31,7 +31,7 @@ from referral.meetings.models import AgendaItem, Meeting, SecrecyAcknowledgement
 from referral.organisations.models import Livc, Organisation
 from referral.pathways.models import engine_set_state
 
-EXAMPLES = int(os.environ.get("REFERRAL_PROPERTY_EXAMPLES", "1000"))
+EXAMPLES = int(os.environ.get("REFERRAL_TEST_PROPERTY_EXAMPLES", "1000"))
 CASE_STATES = ("signalled", "screening", "internal_follow_up", "proposed", "guidance",
                "aftercare", "suspended", "closed")
 REFERRAL_STATES = ("offered", "accepted", "declined", "withdrawn", "expired", "active",

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from referral.cases.models import Case
 from referral.cases.referrals.models import Referral
-from referral.core import clock
+from referral.core import calendar, clock
 from referral.meetings.models import Action, Decision
 from referral.pathways.models import TransitionRecord
 from tests.factories import assert_problem, count, in_session, org_id
@@ -42,7 +42,8 @@ def test_start_programme_appoints_the_coordinator_and_starts_guidance(world, dbs
     assert body["case_state"] == "guidance"
     state, coordinator, review = _case(dbs, case)
     assert (state, str(coordinator)) == ("guidance", caw)
-    assert review == clock.now().date() + timedelta(days=90)  # the LIVC's review interval
+    # The LIVC's review interval, on a working day in Brussels (issue 16: deadlines).
+    assert review == calendar.next_working_day(calendar.today() + timedelta(days=90))
     # The timeline shows the decision with its meeting.
     history = world.login("owner_rp").get(f"/api/v1/cases/{case.id}/history").get_json()
     entry = history[-1]
@@ -93,7 +94,7 @@ def test_continue_and_adjust_reset_the_review_date(world, dbs, decision):
     assert r.status_code == 201, r.get_json()
     state, _coordinator, review = _case(dbs, case)
     assert state == "guidance"
-    assert review == clock.now().date() + timedelta(days=90)
+    assert review == calendar.next_working_day(calendar.today() + timedelta(days=90))
     entry = world.login("owner_rp").get(f"/api/v1/cases/{case.id}/history").get_json()[-1]
     assert (entry["trigger"], entry["from_state"], entry["to_state"]) == (
         decision, "guidance", "guidance")

@@ -22,7 +22,15 @@ def test_an_attending_police_officer_reads_and_approves_the_draft(world):
                       json={"user_id": user_id(world, "police_io")}).status_code in {200, 201}
     police = world.login("police_io")
     assert police.post(f"/api/v1/meetings/{mid}/acknowledgements").status_code == 201
+    # Found by a review: invited and acknowledged but marked absent, the officer read the
+    # draft.  Attending means present.
+    presence = f"/api/v1/meetings/{mid}/attendees/{user_id(world, 'police_io')}"
+    assert chair.patch(presence, json={"present": False}).status_code == 200
+    assert_problem(police.get(f"/api/v1/feedback-sheets/{sheet_id}"), 403,
+                   rule="feedback_issued_only")
+    assert chair.patch(presence, json={"present": True}).status_code == 200
     assert police.get(f"/api/v1/feedback-sheets/{sheet_id}").get_json()["state"] == "draft"
+    police.post("/language", data={"language": "en", "csrf_token": police.csrf})
     page = police.get(f"/feedback-sheets/{sheet_id}/print").get_data(as_text=True)
     assert "Not for the police" not in page
     assert "the police information officer included when attending" in page

@@ -74,6 +74,12 @@ def test_reidentification_needs_a_reason_and_a_care_relation(world, dbs):
         f"/api/v1/cases/{case['id']}/reidentify", json={"reason": " "}), 422)["errors"]
     r = owner.post(f"/api/v1/cases/{case['id']}/reidentify", json={"reason": "home visit"})
     assert r.get_json() == {"identity": {"national_number": NN}}
+    r = owner.post(f"/api/v1/cases/{case['id']}/reidentify",
+                   json={"reason": "meeting at the office", "reason_category": "care_contact"})
+    assert r.status_code == 200
+    assert "reason_category" in assert_problem(owner.post(
+        f"/api/v1/cases/{case['id']}/reidentify",
+        json={"reason": "x y", "reason_category": "curiosity"}), 422)["errors"]
     assert_problem(world.login("owner_cw").post(f"/api/v1/cases/{case['id']}/reidentify",
                                                 json={"reason": "curious"}), 403)
     from referral.core.ledger.models import AuditEvent
@@ -81,7 +87,8 @@ def test_reidentification_needs_a_reason_and_a_care_relation(world, dbs):
     purposes = dbs.scalars(select(AuditEvent.purpose).where(
         AuditEvent.action == "case:reidentify", AuditEvent.outcome == "allowed")).all()
     dbs.rollback()
-    assert purposes == ["home visit"]
+    # The reason's category leads it: the annual assurance report counts by category.
+    assert purposes == ["other: home visit", "care_contact: meeting at the office"]
 
 
 def test_retention_purge_legal_hold_and_gone(world):

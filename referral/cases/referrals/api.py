@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
+from flask import Response
 from marshmallow import fields
 
-from referral.cases.referrals import services
+from referral.cases.referrals import fhir, services
 from referral.cases.referrals.schemas import (
     PartnerPathwayOut,
     ReferralIn,
@@ -68,3 +70,11 @@ def get_partner_pathway(referral_id: uuid.UUID) -> Any:
 def transition_partner_pathway(referral_id: uuid.UUID, body: dict[str, Any]) -> Any:
     return services.transition_partner_pathway(db.session(), current_actor(), referral_id,
                                                body, expected_version(body))
+
+
+@route(bp, "/referrals/<uuid:referral_id>/fhir", "GET", action="referral:read",
+       content_type="application/fhir+json",
+       summary="The referral and its status history as a FHIR R4 Bundle (pseudonymous)")
+def export_fhir(referral_id: uuid.UUID) -> Any:
+    bundle = fhir.export(db.session(), current_actor(), referral_id)
+    return Response(json.dumps(bundle), mimetype="application/fhir+json")

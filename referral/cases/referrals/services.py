@@ -4,7 +4,6 @@ partner pathways they open."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -23,7 +22,7 @@ from referral.cases.referrals.guards import PARTNER_GUARDS, REFERRAL_GUARDS
 from referral.cases.referrals.models import PartnerPathway, Referral
 from referral.core import clock, errors
 from referral.core.authz import load_for, read_each
-from referral.core.calendar import add_working_days
+from referral.core.calendar import deadline
 from referral.core.db import paginate
 from referral.core.ledger import chain
 from referral.notifications.services import notify_livc, notify_organisation
@@ -101,9 +100,8 @@ def create_referral(s: Session, actor: Actor, case_id: uuid.UUID, data: dict[str
     if duplicate:
         raise errors.Conflict("An open referral of this kind to this organisation exists.",
                               referral_id=str(duplicate))
-    today = clock.now().date()
-    expires = datetime.combine(add_working_days(today, ANSWER_WITHIN_WORKING_DAYS), time(23, 59),
-                               tzinfo=clock.now().tzinfo)
+    # The end of the fifth working day in Brussels, not a UTC date's 23:59 (tests/core).
+    expires = deadline(clock.now(), ANSWER_WITHIN_WORKING_DAYS)
     # A LIVC decision's referral is the LIVC's: not its chair's organisation's to read or
     # withdraw (policies.cases.decide_referral).
     referral = Referral(

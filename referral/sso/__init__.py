@@ -1,1 +1,0 @@
-"""Single sign-on with each organisation's OpenID Connect provider."""
