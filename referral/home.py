@@ -22,6 +22,7 @@ from referral.core.actor import current_actor
 from referral.core.transaction import run_in_transaction
 from referral.meetings import actions
 from referral.meetings.models import Meeting, MeetingAttendee, SecrecyAcknowledgement
+from referral.organisations import response_times
 from referral.organisations.models import Livc
 from referral.web.pages import page
 
@@ -55,13 +56,15 @@ def _today(actor: Actor) -> dict[str, Any]:
     s = db.session()
     found: dict[str, Any] = {"work": None, "meetings": _my_meetings(actor),
                              "to_acknowledge": _to_acknowledge(actor), "break_glass": None,
-                             "legal_holds": None}
+                             "legal_holds": None, "response": None}
     if actor.has_case_role:
         work = attention(s, actor)
         found["work"] = {"incoming": sum(r["state"] == "offered" for r in work["incoming"]),
                          "needing_action": len(work["needing_action"]),
                          "overdue": len(work["overdue"]), "matches": len(work["matches"]),
                          "actions": len(work["actions"])}
+        # The organisation's own response times, red/amber/green (read as the API reads them).
+        found["response"] = response_times.response_times(s, actor, actor.organisation_id)
     if actor.has_role("auditor"):
         query = {"reviewed": False, "page": 1, "per_page": 1}
         review.record_listing(s, actor, query, "home")

@@ -27,6 +27,7 @@ from referral.core import clock, db, errors
 from referral.core.actor import current_actor
 from referral.core.ledger import chain
 from referral.core.transaction import run_in_transaction
+from referral.notifications import services as notifications
 from referral.web import problems, ratelimit
 from referral.web.pages import page, same_site_path
 
@@ -115,6 +116,7 @@ def _account(status: int = 200, **extra: Any) -> Response:
                 "current_session_id": row.id if row is not None else None,
                 "tokens": accounts.list_tokens(s, actor), "now": clock.now(),
                 "mfa_applies": sessions.mfa_applies(user),
+                "digest_rhythm": user.digest_rhythm,
                 "codes_left": mfa.recovery_codes_left(s, user) if user.mfa_enrolled else 0}
 
     return _html("account/account.html", status, step_up=step_up_needed(),
@@ -254,3 +256,22 @@ def password_change() -> Any:
     except errors.Problem as exc:
         return _refused(exc, PASSWORD_FIELDS)
     return _done(_("Your password is changed; your other sessions were ended."))
+
+
+DIGEST_FIELDS = {"rhythm": _l("How often")}
+
+
+@bp.post("/account/digest")
+@page("self:read")
+def digest_rhythm() -> Any:
+    """How often the digest of forgotten cases comes: the same service as the API's."""
+    if (redirect_to := _signed_in()) is not None:
+        return redirect_to
+    rhythm = request.form.get("rhythm", "")
+    try:
+        run_in_transaction(lambda: notifications.set_digest_rhythm(db.session(),
+                                                                   current_actor(), rhythm))
+    except errors.Problem as exc:
+        return _refused(exc, DIGEST_FIELDS)
+    return _done(_("Your digest setting is saved."))
+

@@ -23,6 +23,7 @@ from referral.meetings.pages import (
     problem_text,
 )
 from referral.meetings.schemas import MeetingIn
+from referral.organisations import response_times
 from referral.web.pages import page
 
 
@@ -42,13 +43,19 @@ def _render_livc(livc_id: uuid.UUID, *, status: int = 200,
                  values: dict[str, Any] | None = None) -> Any:
     actor = current_actor()
     livc = run_in_transaction(lambda: overview.livc_overview(db.session(), actor, livc_id))
+    # Each member's response times over this LIVC's cases, as the API gives them to the
+    # chair and coordinator (counts only; each read on the ledger).
+    responses = run_in_transaction(lambda: {
+        m["organisation_id"]: response_times.response_times(db.session(), actor,
+                                                            m["organisation_id"])
+        for m in livc["members"]})
     if values is None:
         # The chair attends by default; the coordinator who plans the meeting too.
         values = {"attendees": {str(p["id"]) for p in livc["people"]
                                 if "livc_chair" in p["roles"] or p["id"] == actor.user_id},
                   "time": "14:00"}
     return render_template("meetings/livc.html", livc=livc, invalid=invalid or {},
-                           values=values), status
+                           values=values, responses=responses), status
 
 
 @bp.route("/livcs/<uuid:livc_id>", methods=["GET"])

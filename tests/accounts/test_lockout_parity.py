@@ -23,7 +23,9 @@ def test_unknown_and_existing_usernames_lock_out_alike(world, client):
     existing = _fail(client, "cato", 1)[0]
     unknown = _fail(client, "nobody-here", 1)[0]
     assert assert_problem(existing, 429)["detail"] == assert_problem(unknown, 429)["detail"]
-    assert existing.headers["Retry-After"] == unknown.headers["Retry-After"]
+    # The same wait, to the second: the two answers are a few milliseconds apart, so a
+    # second boundary may fall between them (seen on a loaded machine).
+    assert abs(int(existing.headers["Retry-After"]) - int(unknown.headers["Retry-After"])) <= 1
 
 
 def test_the_unknown_username_lockout_ends_like_an_accounts(world, client):

@@ -263,3 +263,10 @@ def test_presence_and_invitations_from_the_attendee_table(world, dbs):
     assert rows[uuid.UUID(user_id(world, "coordinator"))] is True
     assert rows[member] is False
     assert "afwezig" in html(chair.get(f"/meetings/{meeting_id}"))
+
+
+def test_the_livc_page_shows_each_members_response_times(world):
+    build(world, state="proposed")
+    page = html(world.login("chair").get(f"/livcs/{world.livc.id}"))
+    assert "Reactietijden" in page
+    assert page.count("badge rag-") >= 5  # one per member organisation
