@@ -64,7 +64,9 @@ def _today(actor: Actor) -> dict[str, Any]:
                          "overdue": len(work["overdue"]), "matches": len(work["matches"]),
                          "actions": len(work["actions"])}
         # The organisation's own response times, red/amber/green (read as the API reads them).
-        found["response"] = response_times.response_times(s, actor, actor.organisation_id)
+        if actor.organisation_id is not None:
+            found["response"] = response_times.response_times(s, actor,
+                                                              actor.organisation_id)
     if actor.has_role("auditor"):
         query = {"reviewed": False, "page": 1, "per_page": 1}
         review.record_listing(s, actor, query, "home")
