@@ -166,6 +166,8 @@ def case_update(case_id: uuid.UUID) -> Any:
     sent = {k: request.form[k].strip() for k in PATCH_FIELDS if k in request.form}
     # An empty choice is None: the schema says which fields may be cleared.
     raw: dict[str, Any] = {k: v or None for k, v in sent.items()}
+    if raw.get("informing_status") == "not_informed":
+        raw.pop("informed_party", None)  # nobody was informed: the form's party does not apply
     version = request.form.get("version", type=int)
     try:
         data = load_form(CasePatch(), raw)
